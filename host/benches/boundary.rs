@@ -1,0 +1,161 @@
+//! Throughput of the ecommerce transform through the component boundary (Arrow batch ->
+//! WIT buffers -> plugin -> validated Arrow batches) against the same transform compiled
+//! natively, and of the Personalize CSV writer. Run: `cargo bench -p rechost`.
+
+#[path = "../../tests/support/guests.rs"]
+mod guests;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, TimestampMicrosecondType};
+use arrow_array::{Array, RecordBatch};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rechost::plugin::{Limits, Plugin, PluginEngine};
+use rechost::sample::{Domain, SampleSpec};
+use rechost::sink::{DatasetWriter, LocalDir};
+use rechost::source::LocalSource;
+use rechost_plugin_sdk as sdk;
+
+const ROWS: u64 = 256 * 1024;
+
+/// Sample ecommerce rows as the source layer delivers them, in batches of `batch_rows`.
+fn source_batches(
+    dir: &std::path::Path,
+    manifest: &rechost::manifest::Manifest,
+    batch_rows: usize,
+) -> Vec<RecordBatch> {
+    let path = dir.join("sample.parquet");
+    if !path.exists() {
+        let spec = SampleSpec {
+            domain: Domain::Ecommerce,
+            rows: ROWS,
+            seed: 7,
+            end_date: "2024-03-10".parse().unwrap(),
+            days: 10,
+        };
+        rechost::sample::write(&spec, &path).unwrap();
+    }
+    LocalSource::open(path.to_str().unwrap(), &manifest.source, batch_rows)
+        .unwrap()
+        .into_batches()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The guest SDK's view of an Arrow batch, for calling the transform natively.
+fn to_sdk(batch: &RecordBatch) -> sdk::Batch {
+    let bits =
+        |b: &arrow_buffer::BooleanBuffer| b.sliced().as_slice()[..b.len().div_ceil(8)].to_vec();
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|array| sdk::Column {
+            validity: array.nulls().map(|n| bits(n.inner())),
+            values: match array.data_type() {
+                arrow_schema::DataType::Utf8 => {
+                    let s = array.as_string::<i32>();
+                    sdk::Values::Utf8(sdk::Utf8Values {
+                        offsets: s.value_offsets().to_vec(),
+                        data: s.value_data().to_vec(),
+                    })
+                }
+                arrow_schema::DataType::Float64 => {
+                    sdk::Values::Float64(array.as_primitive::<Float64Type>().values().to_vec())
+                }
+                arrow_schema::DataType::Boolean => {
+                    sdk::Values::Boolean(bits(array.as_boolean().values()))
+                }
+                _ => sdk::Values::Timestamp(
+                    array
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .values()
+                        .to_vec(),
+                ),
+            },
+        })
+        .collect();
+    sdk::Batch {
+        rows: batch.num_rows() as u32,
+        columns,
+    }
+}
+
+fn boundary(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new().unwrap();
+    let plugin = Plugin::load(
+        &engine,
+        &guests::guests().ecommerce,
+        None,
+        Limits::default(),
+    )
+    .unwrap();
+    let options = plugin.manifest.resolve_options(&[]).unwrap();
+    let mut group = c.benchmark_group("ecommerce_transform");
+    group.throughput(Throughput::Elements(ROWS));
+    group.sample_size(10);
+    for batch_rows in [4 * 1024, 16 * 1024, 64 * 1024] {
+        let batches = source_batches(dir.path(), &plugin.manifest, batch_rows);
+        let mut instance = plugin.instantiate().unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("wasm", batch_rows),
+            &batches,
+            |b, batches| {
+                b.iter(|| {
+                    for (i, batch) in batches.iter().enumerate() {
+                        instance.transform(&options, batch, i as u64).unwrap();
+                    }
+                })
+            },
+        );
+    }
+    let batches = source_batches(dir.path(), &plugin.manifest, 64 * 1024);
+    let native_options = sdk::Options::new(options.clone());
+    group.bench_with_input(
+        BenchmarkId::new("native", 64 * 1024),
+        &batches,
+        |b, batches| {
+            b.iter(|| {
+                for batch in batches {
+                    let input = to_sdk(batch);
+                    let input = sdk::Input::new(&input).unwrap();
+                    <ecommerce::Ecommerce as sdk::Plugin>::transform(&native_options, &input)
+                        .unwrap();
+                }
+            })
+        },
+    );
+    group.finish();
+
+    // The CSV + Parquet writers on the interactions the plugin produced.
+    let mut instance = plugin.instantiate().unwrap();
+    let interactions: Vec<RecordBatch> = batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            instance
+                .transform(&options, b, i as u64)
+                .unwrap()
+                .datasets
+                .remove(0)
+        })
+        .collect();
+    let rows: usize = interactions.iter().map(|b| b.num_rows()).sum();
+    let spec = &plugin.manifest.datasets[0];
+    let mut group = c.benchmark_group("dataset_writer");
+    group.throughput(Throughput::Elements(rows as u64));
+    group.sample_size(10);
+    group.bench_function("interactions_csv_parquet", |b| {
+        b.iter(|| {
+            let destination = LocalDir::new(dir.path().join("out"));
+            let mut writer = DatasetWriter::create(&destination, spec).unwrap();
+            for batch in &interactions {
+                writer.write(batch).unwrap();
+            }
+            writer.finish(&destination).unwrap().commit().unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, boundary);
+criterion_main!(benches);

@@ -1,0 +1,45 @@
+//! Arguments (clap) and one module per command.
+
+mod inspect;
+mod run;
+mod sample;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// rechost turns Snowplow warehouse tables into AWS Personalize / Shaped.ai training datasets.
+/// Domain rules live in WebAssembly plugins (e.g. ecommerce.wasm, media.wasm).
+#[derive(Debug, Parser)]
+#[command(name = "rechost", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a plugin's datasets from local Parquet/CSV files.
+    Run(run::RunArgs),
+    /// Show a plugin's manifest: source table and columns, datasets, options.
+    Inspect(inspect::InspectArgs),
+    /// Write deterministic synthetic Snowplow data to try rechost with.
+    Sample(sample::SampleArgs),
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Sample(args) => sample::run(args),
+    }
+}
+
+/// The compile cache folder: `--cache-dir`, else `$RECHOST_CACHE_DIR`, else the user cache.
+pub fn cache_dir(given: Option<std::path::PathBuf>, disabled: bool) -> Option<std::path::PathBuf> {
+    if disabled {
+        return None;
+    }
+    given
+        .or_else(|| std::env::var_os("RECHOST_CACHE_DIR").map(Into::into))
+        .or_else(|| dirs::cache_dir().map(|d| d.join("rechost")))
+}

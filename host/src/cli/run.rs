@@ -1,0 +1,220 @@
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunPlan, RunSummary};
+use rechost::plugin::Limits;
+use rechost::sink::LocalDir;
+use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The domain plugin component, e.g. target/wasm32-wasip2/release/ecommerce.wasm.
+    plugin: PathBuf,
+    /// Source data: a .parquet or .csv file, a folder of them, or a glob ("exports/*.parquet").
+    #[arg(long, value_name = "PATH")]
+    input: String,
+    /// Output folder; each dataset is written to OUT/<dataset>/.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// First day of the window, YYYY-MM-DD (UTC, inclusive). Needs --end-date.
+    #[arg(
+        long,
+        value_name = "DATE",
+        requires = "end_date",
+        conflicts_with = "look_back_days"
+    )]
+    start_date: Option<NaiveDate>,
+    /// Last day of the window, YYYY-MM-DD (UTC, inclusive). Needs --start-date.
+    #[arg(long, value_name = "DATE", requires = "start_date")]
+    end_date: Option<NaiveDate>,
+    /// Window of the last N whole days before today (UTC).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LOOK_BACK_DAYS)]
+    look_back_days: u32,
+    /// Plugin option (repeatable); `rechost inspect` lists a plugin's options.
+    #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
+    options: Vec<String>,
+    /// Rows per batch sent through the plugin.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_ROWS)]
+    batch_rows: usize,
+    /// Time one plugin call (one batch) may take before it is stopped.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    plugin_timeout_secs: f64,
+    /// Memory the plugin may use.
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    plugin_memory_mib: usize,
+    /// Folder for compiled plugins [default: $RECHOST_CACHE_DIR or the user cache folder].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile the plugin without reading or writing the cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar and no summary (errors are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
+    #[arg(long)]
+    require_ready: bool,
+}
+
+impl RunArgs {
+    fn plan(&self) -> anyhow::Result<RunPlan> {
+        let window = match (self.start_date, self.end_date) {
+            (Some(start), Some(end)) => DateWindow::between(start, end)?,
+            _ => DateWindow::look_back(self.look_back_days, chrono::Utc::now().date_naive())?,
+        };
+        anyhow::ensure!(
+            self.plugin_timeout_secs.is_finite() && self.plugin_timeout_secs > 0.0,
+            "--plugin-timeout-secs must be a positive number of seconds"
+        );
+        anyhow::ensure!(
+            self.plugin_memory_mib > 0,
+            "--plugin-memory-mib must be positive"
+        );
+        anyhow::ensure!(self.batch_rows > 0, "--batch-rows must be positive");
+        Ok(RunPlan {
+            plugin: self.plugin.clone(),
+            input: self.input.clone(),
+            window,
+            options: self.options.clone(),
+            batch_rows: self.batch_rows,
+            limits: Limits {
+                call_timeout: Duration::from_secs_f64(self.plugin_timeout_secs),
+                max_memory: self.plugin_memory_mib << 20,
+                ..Limits::default()
+            },
+            cache_dir: super::cache_dir(self.cache_dir.clone(), self.no_cache),
+        })
+    }
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let plan = args.plan()?;
+    let destination = LocalDir::new(&args.out);
+    let bar = if args.quiet || args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner()
+    };
+    let on_progress = |p: Progress| {
+        if let Some(total) = p.rows_total {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+                    )
+                    .expect("valid template"),
+                );
+            }
+        }
+        bar.set_position(p.rows_read);
+    };
+    let summary = pipeline::run(&plan, &destination, &on_progress);
+    bar.finish_and_clear();
+    let summary = summary.with_context(|| {
+        format!(
+            "run of {} failed; {} was left unchanged",
+            plan.plugin.display(),
+            args.out.display()
+        )
+    })?;
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else if !args.quiet {
+        write!(out, "{}", describe(&summary))?;
+    }
+    if args.require_ready && !summary.readiness.ready {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(s: &RunSummary) -> String {
+    let mut text = String::new();
+    let mut line = |t: String| {
+        text.push_str(&t);
+        text.push('\n');
+    };
+    line(format!(
+        "{} {} ({}), window {} to {}",
+        s.plugin.name, s.plugin.version, s.plugin.domain, s.window.start, s.window.end
+    ));
+    line(format!(
+        "input      {} file(s), {} rows read, {} outside the window, {} transformed",
+        s.input_files, s.rows_read, s.rows_outside_window, s.rows_transformed
+    ));
+    if s.dropped_rows.is_empty() {
+        line("dropped    none".into());
+    } else {
+        for (i, (reason, rows)) in s.dropped_rows.iter().enumerate() {
+            let label = if i == 0 { "dropped" } else { "" };
+            line(format!("{label:<10} {rows} rows: {reason}"));
+        }
+    }
+    line("datasets".into());
+    let width = s.datasets.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    for d in &s.datasets {
+        line(format!(
+            "  {:<width$}  {:>10} rows  {}",
+            d.name, d.rows_written, d.location
+        ));
+    }
+    let r = &s.readiness;
+    if let Some(i) = &r.interactions {
+        let types: Vec<String> = i
+            .per_event_type
+            .iter()
+            .map(|(t, n)| format!("{n} {t}"))
+            .collect();
+        line(format!(
+            "interactions {} ({}) from {} users, {} with >= 2; {} items",
+            i.interactions,
+            types.join(", "),
+            i.distinct_users,
+            i.users_with_at_least_2_interactions,
+            i.distinct_items
+        ));
+    }
+    if r.ready {
+        line("readiness  READY: Personalize can import and train on these datasets".into());
+    } else {
+        line("readiness  NOT READY: Personalize would refuse these datasets".into());
+    }
+    for p in r.minimum.problems.iter().chain(&r.import_limits.problems) {
+        line(format!("           - {p}"));
+    }
+    if r.ready && !r.recommended.met {
+        line(format!(
+            "           below the recommended {}",
+            r.recommended.requirement
+        ));
+    }
+    if !r.recommenders.is_empty() {
+        line("recommenders".into());
+        for rec in &r.recommenders {
+            let mark = if rec.met { "ok " } else { "-- " };
+            line(format!(
+                "  {mark}{:<36} {} (have {})",
+                rec.name, rec.requirement, rec.have
+            ));
+        }
+    }
+    line(format!("report     {}", s.readiness_location));
+    if !s.plugin_log.is_empty() {
+        line(format!("plugin output:\n{}", s.plugin_log.trim_end()));
+    }
+    line(format!("done in {:.2} s", s.elapsed_seconds));
+    text
+}

@@ -1,0 +1,298 @@
+//! One run: source -> date window -> plugin -> reduce -> sinks, then commit and report.
+//! Data flows one way; nothing becomes visible until every dataset is complete.
+
+use arrow_array::RecordBatch;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use crate::manifest::{DatasetKind, Manifest};
+use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError};
+use crate::readiness::{ReadinessReport, ReadinessTracker};
+use crate::reduce::EntityReducer;
+use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, stage_bytes};
+use crate::source::{LocalSource, SourceError};
+use crate::window::DateWindow;
+
+/// Rows per batch read from the source and sent through the plugin.
+pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    #[error("plugin options: {0}")]
+    Options(#[from] crate::manifest::ManifestError),
+    #[error("cannot start the WebAssembly engine: {0}")]
+    Engine(String),
+    #[error("cannot instantiate plugin: {0}")]
+    Instantiate(String),
+}
+
+/// Everything a run needs, already validated.
+pub struct RunPlan {
+    pub plugin: PathBuf,
+    pub input: String,
+    pub window: DateWindow,
+    /// `NAME=VALUE` plugin options.
+    pub options: Vec<String>,
+    pub batch_rows: usize,
+    pub limits: Limits,
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub version: String,
+    pub domain: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub compile_cache: CacheOutcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetSummary {
+    pub name: String,
+    pub kind: DatasetKind,
+    /// Rows the plugin returned (before entity reduction).
+    pub rows_returned: u64,
+    pub rows_written: u64,
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub plugin: PluginInfo,
+    pub window: DateWindow,
+    pub input_files: usize,
+    pub rows_read: u64,
+    pub rows_outside_window: u64,
+    pub rows_transformed: u64,
+    pub datasets: Vec<DatasetSummary>,
+    pub dropped_rows: BTreeMap<String, u64>,
+    pub readiness: ReadinessReport,
+    pub readiness_location: String,
+    pub elapsed_seconds: f64,
+    /// What the plugin printed (capped), if anything.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub plugin_log: String,
+}
+
+/// The readiness report as written beside the datasets: the report plus what produced it.
+#[derive(Serialize)]
+struct ReadinessFile<'a> {
+    plugin: &'a PluginInfo,
+    window: &'a DateWindow,
+    generated_at: String,
+    #[serde(flatten)]
+    readiness: &'a ReadinessReport,
+}
+
+/// The key of the readiness report for a domain, e.g. `readiness-ecommerce.json`.
+pub fn readiness_key(domain: &str) -> String {
+    format!("readiness-{}.json", domain.to_ascii_lowercase())
+}
+
+/// Progress of a run, reported after every batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub rows_read: u64,
+    /// Total rows when the source knows it up front.
+    pub rows_total: Option<u64>,
+}
+
+/// Loads the plugin and checks the options: everything that can fail before reading data.
+pub fn load_plugin(
+    engine: &PluginEngine,
+    plan: &RunPlan,
+) -> Result<(Plugin, Vec<(String, String)>), RunError> {
+    let plugin = Plugin::load(engine, &plan.plugin, plan.cache_dir.as_deref(), plan.limits)?;
+    let options = plugin.manifest.resolve_options(&plan.options)?;
+    Ok((plugin, options))
+}
+
+pub fn run(
+    plan: &RunPlan,
+    destination: &dyn Destination,
+    progress: &dyn Fn(Progress),
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let engine = PluginEngine::new().map_err(|e| RunError::Engine(format!("{e:#}")))?;
+    let (plugin, options) = load_plugin(&engine, plan)?;
+    let manifest = &plugin.manifest;
+    let source = LocalSource::open(&plan.input, &manifest.source, plan.batch_rows)?;
+    let input_files = source.files().len();
+    let rows_total = source.row_count_hint();
+
+    let mut datasets = DatasetStates::new(manifest, destination)?;
+    let mut instance = plugin
+        .instantiate()
+        .map_err(|e| RunError::Instantiate(format!("{e:#}")))?;
+    let mut counts = Counts::default();
+
+    // Decoding runs on its own thread, ahead of the plugin by a few batches.
+    let (sender, receiver) = mpsc::sync_channel::<Result<RecordBatch, SourceError>>(4);
+    std::thread::scope(|scope| -> Result<(), RunError> {
+        scope.spawn(move || {
+            for batch in source.into_batches() {
+                let failed = batch.is_err();
+                if sender.send(batch).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (batch_index, batch) in receiver.iter().enumerate() {
+            let batch = batch?;
+            counts.rows_read += batch.num_rows() as u64;
+            let (batch, outside) = plan.window.apply(batch, manifest.source.time_index);
+            counts.rows_outside_window += outside as u64;
+            if batch.num_rows() > 0 {
+                counts.rows_transformed += batch.num_rows() as u64;
+                let result = instance.transform(&options, &batch, batch_index as u64)?;
+                for (reason, rows) in result.dropped {
+                    *counts.dropped.entry(reason).or_default() += rows;
+                }
+                datasets.add(result.datasets)?;
+            }
+            progress(Progress {
+                rows_read: counts.rows_read,
+                rows_total,
+            });
+        }
+        Ok(())
+    })?;
+    let plugin_log = instance.drain_logs();
+    drop(instance);
+
+    let (staged, readiness) = datasets.finish(destination)?;
+    let readiness_report = readiness.report(manifest, counts.dropped.clone());
+    let info = PluginInfo {
+        name: manifest.name.clone(),
+        version: manifest.version.clone(),
+        domain: manifest.domain.clone(),
+        path: plugin.path.clone(),
+        sha256: plugin.sha256.clone(),
+        compile_cache: plugin.cache,
+    };
+    let readiness_key = readiness_key(&manifest.domain);
+    let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
+        plugin: &info,
+        window: &plan.window,
+        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        readiness: &readiness_report,
+    })
+    .expect("serialisable");
+    let staged_report = stage_bytes(destination, &readiness_key, &readiness_json)?;
+
+    // Everything is complete: make it visible, the readiness report last (it marks a
+    // finished run).
+    let mut summaries = Vec::new();
+    for ((staged, rows_returned), spec) in staged.into_iter().zip(&manifest.datasets) {
+        summaries.push(DatasetSummary {
+            name: staged.name.clone(),
+            kind: spec.kind,
+            rows_returned,
+            rows_written: staged.rows,
+            location: destination.location(&spec.name),
+        });
+        staged.commit()?;
+    }
+    staged_report.commit()?;
+
+    Ok(RunSummary {
+        plugin: info,
+        window: plan.window,
+        input_files,
+        rows_read: counts.rows_read,
+        rows_outside_window: counts.rows_outside_window,
+        rows_transformed: counts.rows_transformed,
+        datasets: summaries,
+        dropped_rows: counts.dropped,
+        readiness: readiness_report,
+        readiness_location: destination.location(&readiness_key),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        plugin_log,
+    })
+}
+
+#[derive(Default)]
+struct Counts {
+    rows_read: u64,
+    rows_outside_window: u64,
+    rows_transformed: u64,
+    dropped: BTreeMap<String, u64>,
+}
+
+/// Per dataset: its writer and, for entity datasets, its reducer; plus the readiness tracker.
+struct DatasetStates {
+    writers: Vec<DatasetWriter>,
+    reducers: Vec<Option<EntityReducer>>,
+    returned: Vec<u64>,
+    readiness: ReadinessTracker,
+}
+
+impl DatasetStates {
+    fn new(manifest: &Manifest, destination: &dyn Destination) -> Result<Self, SinkError> {
+        Ok(Self {
+            writers: manifest
+                .datasets
+                .iter()
+                .map(|spec| DatasetWriter::create(destination, spec))
+                .collect::<Result<_, _>>()?,
+            reducers: manifest
+                .datasets
+                .iter()
+                .map(EntityReducer::for_dataset)
+                .collect(),
+            returned: vec![0; manifest.datasets.len()],
+            readiness: ReadinessTracker::new(manifest),
+        })
+    }
+
+    /// Routes one transform's output: events datasets are written now, entity datasets
+    /// reduced until the end.
+    fn add(&mut self, batches: Vec<RecordBatch>) -> Result<(), SinkError> {
+        for (index, batch) in batches.into_iter().enumerate() {
+            self.returned[index] += batch.num_rows() as u64;
+            match &mut self.reducers[index] {
+                Some(reducer) => reducer.add(&batch),
+                None => {
+                    self.readiness.observe(index, &batch);
+                    self.writers[index].write(&batch)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self,
+        destination: &dyn Destination,
+    ) -> Result<(Vec<(StagedDataset, u64)>, ReadinessTracker), SinkError> {
+        let DatasetStates {
+            writers,
+            reducers,
+            returned,
+            mut readiness,
+        } = self;
+        let mut staged = Vec::new();
+        let datasets = writers.into_iter().zip(reducers).zip(returned);
+        for (index, ((mut writer, reducer), rows_returned)) in datasets.enumerate() {
+            if let Some(reducer) = reducer {
+                for batch in reducer.finish() {
+                    readiness.observe(index, &batch);
+                    writer.write(&batch)?;
+                }
+            }
+            staged.push((writer.finish(destination)?, rows_returned));
+        }
+        Ok((staged, readiness))
+    }
+}

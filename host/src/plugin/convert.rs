@@ -1,0 +1,207 @@
+//! Arrow arrays <-> the contract's column buffers. Arrow's physical layout crosses the
+//! boundary as is; what comes back from a plugin is checked before Arrow sees it, so a broken
+//! plugin produces an error message, never a panic or an invalid array.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use std::sync::Arc;
+
+use super::bindings::types::{Batch, Column, Utf8Values, Values};
+use crate::manifest::ColumnSpec;
+
+/// Bit-packed bits of `buffer`, starting at bit 0 (re-packed only when Arrow's slice is not
+/// byte-aligned).
+fn packed_bits(buffer: &BooleanBuffer) -> Vec<u8> {
+    if buffer.offset() % 8 == 0 {
+        let start = buffer.offset() / 8;
+        buffer.values()[start..start + buffer.len().div_ceil(8)].to_vec()
+    } else {
+        buffer.sliced().as_slice()[..buffer.len().div_ceil(8)].to_vec()
+    }
+}
+
+fn validity_of(array: &dyn Array) -> Option<Vec<u8>> {
+    array
+        .logical_nulls()
+        .filter(|n| n.null_count() > 0)
+        .map(|n| packed_bits(n.inner()))
+}
+
+/// Converts a batch whose columns have the manifest's source types (the source layer
+/// guarantees it) into the contract's buffers.
+pub fn to_wit(batch: &RecordBatch) -> Batch {
+    let columns = batch
+        .columns()
+        .iter()
+        .map(|array| {
+            let values = match array.data_type() {
+                arrow_schema::DataType::Utf8 => {
+                    let strings = array.as_string::<i32>();
+                    let offsets = strings.value_offsets();
+                    let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
+                    Values::Utf8(Utf8Values {
+                        offsets: if first == 0 {
+                            offsets.to_vec()
+                        } else {
+                            offsets.iter().map(|o| o - first).collect()
+                        },
+                        data: strings.value_data()[first as usize..last as usize].to_vec(),
+                    })
+                }
+                arrow_schema::DataType::Int64 => {
+                    Values::Int64(array.as_primitive::<Int64Type>().values().to_vec())
+                }
+                arrow_schema::DataType::Float64 => {
+                    Values::Float64(array.as_primitive::<Float64Type>().values().to_vec())
+                }
+                arrow_schema::DataType::Boolean => {
+                    Values::Boolean(packed_bits(array.as_boolean().values()))
+                }
+                arrow_schema::DataType::Timestamp(_, _) => Values::Timestamp(
+                    array
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .values()
+                        .to_vec(),
+                ),
+                other => unreachable!("source layer produced unsupported type {other}"),
+            };
+            Column {
+                validity: validity_of(array.as_ref()),
+                values,
+            }
+        })
+        .collect();
+    Batch {
+        rows: batch.num_rows() as u32,
+        columns,
+    }
+}
+
+fn type_name(values: &Values) -> &'static str {
+    match values {
+        Values::Utf8(_) => "utf8",
+        Values::Int64(_) => "int64",
+        Values::Float64(_) => "float64",
+        Values::Boolean(_) => "boolean",
+        Values::Timestamp(_) => "timestamp",
+    }
+}
+
+fn check_len(what: &str, got: usize, want: usize) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what} has {got} entries, expected {want}"))
+    }
+}
+
+fn bits(bytes: Vec<u8>, rows: usize, what: &str) -> Result<BooleanBuffer, String> {
+    if bytes.len() < rows.div_ceil(8) {
+        return Err(format!(
+            "{what} has {} bytes, {rows} rows need {}",
+            bytes.len(),
+            rows.div_ceil(8)
+        ));
+    }
+    Ok(BooleanBuffer::new(Buffer::from_vec(bytes), 0, rows))
+}
+
+/// Converts one returned column to Arrow, checking it against its spec.
+fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<ArrayRef, String> {
+    let got = type_name(&column.values);
+    if got != spec.data_type.name() {
+        return Err(format!(
+            "has type {got}, the manifest declares {}",
+            spec.data_type.name()
+        ));
+    }
+    let nulls = column
+        .validity
+        .map(|v| bits(v, rows, "validity bitmap").map(NullBuffer::new))
+        .transpose()?;
+    if !spec.nullable {
+        if let Some(row) = nulls
+            .as_ref()
+            .and_then(|n| (0..rows).find(|&r| n.is_null(r)))
+        {
+            return Err(format!(
+                "is NULL at row {row} of the batch, but the manifest declares it not nullable"
+            ));
+        }
+    }
+    let array: ArrayRef = match column.values {
+        Values::Utf8(Utf8Values { offsets, data }) => {
+            check_len("offsets", offsets.len(), rows + 1)?;
+            if offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
+                return Err("offsets are negative or decreasing".into());
+            }
+            let end = offsets[rows] as usize;
+            if end > data.len() {
+                return Err(format!(
+                    "offsets reach byte {end} but the data has {} bytes",
+                    data.len()
+                ));
+            }
+            let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+            Arc::new(
+                StringArray::try_new(offsets, Buffer::from_vec(data), nulls)
+                    .map_err(|e| format!("is not valid UTF-8 text: {e}"))?,
+            )
+        }
+        Values::Int64(values) => {
+            check_len("values", values.len(), rows)?;
+            Arc::new(Int64Array::new(values.into(), nulls))
+        }
+        Values::Float64(values) => {
+            check_len("values", values.len(), rows)?;
+            Arc::new(Float64Array::new(values.into(), nulls))
+        }
+        Values::Timestamp(values) => {
+            check_len("values", values.len(), rows)?;
+            Arc::new(TimestampMicrosecondArray::new(values.into(), nulls))
+        }
+        Values::Boolean(values) => Arc::new(BooleanArray::new(
+            bits(values, rows, "boolean values")?,
+            nulls,
+        )),
+    };
+    debug_assert_eq!(array.data_type(), &spec.data_type.arrow());
+    Ok(array)
+}
+
+/// Converts a returned batch to Arrow with `schema` (the dataset's returned columns).
+/// The error names the offending column.
+pub fn from_wit(
+    batch: Batch,
+    specs: &[&ColumnSpec],
+    schema: arrow_schema::SchemaRef,
+) -> Result<RecordBatch, String> {
+    if batch.columns.len() != specs.len() {
+        return Err(format!(
+            "returned {} columns, the manifest declares {} ({})",
+            batch.columns.len(),
+            specs.len(),
+            specs
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let rows = batch.rows as usize;
+    let arrays = batch
+        .columns
+        .into_iter()
+        .zip(specs)
+        .map(|(column, spec)| {
+            column_from_wit(column, spec, rows).map_err(|e| format!("column {}: {e}", spec.name))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())
+}

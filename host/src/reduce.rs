@@ -1,0 +1,314 @@
+//! Entity reduction: one row per key, the greatest by the manifest's `latest-by` columns
+//! (descending, NULL lowest, first seen wins a full tie). Memory holds one row per distinct
+//! key and nothing else; output is sorted by key so runs are reproducible.
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::manifest::{DataType, DatasetSpec, Reduction};
+
+/// One stored cell.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Null,
+    Utf8(Box<str>),
+    Int64(i64),
+    Float64(f64),
+    Boolean(bool),
+}
+
+impl Cell {
+    fn cmp_nulls_lowest(&self, other: &Cell) -> Ordering {
+        match (self, other) {
+            (Cell::Null, Cell::Null) => Ordering::Equal,
+            (Cell::Null, _) => Ordering::Less,
+            (_, Cell::Null) => Ordering::Greater,
+            (Cell::Utf8(a), Cell::Utf8(b)) => a.cmp(b),
+            (Cell::Int64(a), Cell::Int64(b)) => a.cmp(b),
+            (Cell::Float64(a), Cell::Float64(b)) => a.total_cmp(b),
+            (Cell::Boolean(a), Cell::Boolean(b)) => a.cmp(b),
+            _ => unreachable!("columns are checked against their declared types"),
+        }
+    }
+}
+
+fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> Cell {
+    if array.is_null(row) {
+        return Cell::Null;
+    }
+    match data_type {
+        DataType::Utf8 => Cell::Utf8(array.as_string::<i32>().value(row).into()),
+        DataType::Int64 => Cell::Int64(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Timestamp => {
+            Cell::Int64(array.as_primitive::<TimestampMicrosecondType>().value(row))
+        }
+        DataType::Float64 => Cell::Float64(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Boolean => Cell::Boolean(array.as_boolean().value(row)),
+    }
+}
+
+/// Key bytes that sort like the key: text as is, integers big-endian with the sign flipped.
+fn key_bytes(array: &ArrayRef, data_type: DataType, row: usize, out: &mut Vec<u8>) {
+    out.clear();
+    match data_type {
+        DataType::Utf8 => out.extend_from_slice(array.as_string::<i32>().value(row).as_bytes()),
+        DataType::Int64 => out.extend_from_slice(
+            &(array.as_primitive::<Int64Type>().value(row) ^ i64::MIN).to_be_bytes(),
+        ),
+        DataType::Timestamp => out.extend_from_slice(
+            &(array.as_primitive::<TimestampMicrosecondType>().value(row) ^ i64::MIN).to_be_bytes(),
+        ),
+        DataType::Boolean => out.push(array.as_boolean().value(row) as u8),
+        DataType::Float64 => out.extend_from_slice(
+            &array
+                .as_primitive::<Float64Type>()
+                .value(row)
+                .to_bits()
+                .to_be_bytes(),
+        ),
+    }
+}
+
+pub struct EntityReducer {
+    key_index: usize,
+    /// Types of the returned columns: written ones, then latest-by.
+    types: Vec<DataType>,
+    written: usize,
+    schema: SchemaRef,
+    rows: HashMap<Box<[u8]>, Vec<Cell>>,
+}
+
+/// Rows per output batch when the reduced rows are handed to the writers.
+const OUTPUT_BATCH_ROWS: usize = 64 * 1024;
+
+impl EntityReducer {
+    /// `None` for an events dataset.
+    pub fn for_dataset(spec: &DatasetSpec) -> Option<Self> {
+        let Reduction::Entity { key_index, .. } = &spec.reduction else {
+            return None;
+        };
+        Some(Self {
+            key_index: *key_index,
+            types: spec.returned_columns().map(|c| c.data_type).collect(),
+            written: spec.columns.len(),
+            schema: spec.written_schema(),
+            rows: HashMap::new(),
+        })
+    }
+
+    pub fn keys(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Folds a batch of returned rows (written + latest-by columns) into the kept rows.
+    pub fn add(&mut self, batch: &RecordBatch) {
+        let columns = batch.columns();
+        let key_column = &columns[self.key_index];
+        let key_type = self.types[self.key_index];
+        let mut key = Vec::new();
+        for row in 0..batch.num_rows() {
+            if key_column.is_null(row) {
+                continue; // keys are non-nullable; the plugin output check rejects NULLs
+            }
+            key_bytes(key_column, key_type, row, &mut key);
+            match self.rows.get_mut(key.as_slice()) {
+                Some(stored) => {
+                    if is_later(&self.types, self.written, columns, row, stored) {
+                        *stored = cells(&self.types, columns, row);
+                    }
+                }
+                None => {
+                    self.rows
+                        .insert(key.as_slice().into(), cells(&self.types, columns, row));
+                }
+            }
+        }
+    }
+
+    /// The kept rows, sorted by key, as batches of the written columns.
+    pub fn finish(self) -> Vec<RecordBatch> {
+        let mut rows: Vec<(Box<[u8]>, Vec<Cell>)> = self.rows.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        rows.chunks(OUTPUT_BATCH_ROWS)
+            .map(|chunk| {
+                let arrays = (0..self.written)
+                    .map(|col| {
+                        build_array(self.types[col], chunk.iter().map(|(_, cells)| &cells[col]))
+                    })
+                    .collect();
+                RecordBatch::try_new(self.schema.clone(), arrays)
+                    .expect("cells follow the declared schema")
+            })
+            .collect()
+    }
+}
+
+fn cells(types: &[DataType], columns: &[ArrayRef], row: usize) -> Vec<Cell> {
+    columns
+        .iter()
+        .zip(types)
+        .map(|(array, &data_type)| cell(array, data_type, row))
+        .collect()
+}
+
+/// Whether `row` beats `stored` on the latest-by columns (those from `written` on): strictly
+/// greater, compared column by column.
+fn is_later(
+    types: &[DataType],
+    written: usize,
+    columns: &[ArrayRef],
+    row: usize,
+    stored: &[Cell],
+) -> bool {
+    for index in written..types.len() {
+        let candidate = cell(&columns[index], types[index], row);
+        match candidate.cmp_nulls_lowest(&stored[index]) {
+            Ordering::Equal => continue,
+            ordering => return ordering == Ordering::Greater,
+        }
+    }
+    false
+}
+
+fn build_array<'a>(
+    data_type: DataType,
+    cells: impl ExactSizeIterator<Item = &'a Cell>,
+) -> ArrayRef {
+    let n = cells.len();
+    macro_rules! build {
+        ($builder:expr, $variant:ident) => {{
+            let mut builder = $builder;
+            for c in cells {
+                match c {
+                    Cell::$variant(v) => builder.append_value(v.clone()),
+                    _ => builder.append_null(),
+                }
+            }
+            Arc::new(builder.finish()) as ArrayRef
+        }};
+    }
+    match data_type {
+        DataType::Utf8 => {
+            let mut builder = StringBuilder::with_capacity(n, n * 16);
+            for c in cells {
+                match c {
+                    Cell::Utf8(v) => builder.append_value(v),
+                    _ => builder.append_null(),
+                }
+            }
+            Arc::new(builder.finish())
+        }
+        DataType::Int64 => build!(Int64Builder::with_capacity(n), Int64),
+        DataType::Timestamp => build!(TimestampMicrosecondBuilder::with_capacity(n), Int64),
+        DataType::Float64 => build!(Float64Builder::with_capacity(n), Float64),
+        DataType::Boolean => build!(BooleanBuilder::with_capacity(n), Boolean),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ColumnSpec, DatasetKind};
+    use arrow_array::{StringArray, TimestampMicrosecondArray};
+
+    fn col(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
+        ColumnSpec {
+            name: name.into(),
+            data_type,
+            nullable,
+            categorical: false,
+            role: None,
+        }
+    }
+
+    fn users() -> DatasetSpec {
+        DatasetSpec {
+            name: "users".into(),
+            kind: DatasetKind::Users,
+            columns: vec![
+                col("USER_ID", DataType::Utf8, false),
+                col("GUEST", DataType::Utf8, true),
+            ],
+            reduction: Reduction::Entity {
+                key: "USER_ID".into(),
+                latest_by: vec![
+                    col("ts", DataType::Timestamp, false),
+                    col("event_id", DataType::Utf8, true),
+                ],
+                key_index: 0,
+            },
+        }
+    }
+
+    fn batch(spec: &DatasetSpec, rows: &[(&str, &str, i64, Option<&str>)]) -> RecordBatch {
+        RecordBatch::try_new(
+            spec.returned_schema(),
+            vec![
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+                Arc::new(TimestampMicrosecondArray::from_iter_values(
+                    rows.iter().map(|r| r.2),
+                )),
+                Arc::new(StringArray::from_iter(rows.iter().map(|r| r.3))),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn kept(reducer: EntityReducer) -> Vec<(String, String)> {
+        let batches = reducer.finish();
+        batches
+            .iter()
+            .flat_map(|b| {
+                let (k, v) = (
+                    b.column(0).as_string::<i32>(),
+                    b.column(1).as_string::<i32>(),
+                );
+                (0..b.num_rows())
+                    .map(|i| (k.value(i).to_string(), v.value(i).to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn latest_wins_then_greatest_tie_breaker_then_first_seen() {
+        let spec = users();
+        let mut reducer = EntityReducer::for_dataset(&spec).unwrap();
+        reducer.add(&batch(
+            &spec,
+            &[("b", "old", 1, Some("e1")), ("a", "first", 5, Some("e1"))],
+        ));
+        reducer.add(&batch(
+            &spec,
+            &[
+                ("b", "new", 2, Some("e0")), // later time wins over a greater id
+                ("a", "null-id", 5, None),   // NULL tie-breaker is lowest: loses
+                ("a", "greater-id", 5, Some("e2")),
+                ("a", "same", 5, Some("e2")), // full tie: first seen stays
+            ],
+        ));
+        assert_eq!(
+            kept(reducer),
+            vec![
+                ("a".into(), "greater-id".into()),
+                ("b".into(), "new".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn events_datasets_have_no_reducer() {
+        let mut spec = users();
+        spec.reduction = Reduction::Events;
+        assert!(EntityReducer::for_dataset(&spec).is_none());
+    }
+}

@@ -1,0 +1,108 @@
+//! A local output folder: objects are written to hidden temporary files beside their final
+//! names and renamed into place on commit (atomic on one file system).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Destination, SinkError, StagedObject};
+
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+impl LocalDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+impl Destination for LocalDir {
+    fn create(&self, key: &str) -> Result<Box<dyn StagedObject>, SinkError> {
+        let target = key
+            .split('/')
+            .fold(self.root.clone(), |path, part| path.join(part));
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| SinkError::Io { path, source }
+        };
+        let parent = target.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let name = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("object");
+        let temp = parent.join(format!(
+            ".{name}.rechost-{}-{}.tmp",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let file = File::create(&temp).map_err(io(&temp))?;
+        Ok(Box::new(LocalObject {
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
+            temp,
+            target,
+        }))
+    }
+
+    fn location(&self, key: &str) -> String {
+        key.split('/')
+            .fold(self.root.clone(), |path, part| path.join(part))
+            .display()
+            .to_string()
+    }
+}
+
+struct LocalObject {
+    file: Option<BufWriter<File>>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl Write for LocalObject {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().expect("open until commit").write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.file
+            .as_mut()
+            .expect("open until commit")
+            .write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().expect("open until commit").flush()
+    }
+}
+
+impl StagedObject for LocalObject {
+    fn commit(mut self: Box<Self>) -> Result<(), SinkError> {
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| SinkError::Io { path, source }
+        };
+        let file = self.file.take().expect("committed once");
+        let result = file
+            .into_inner()
+            .map_err(|e| e.into_error())
+            // Data reaches the disk before the rename makes it visible.
+            .and_then(|file| file.sync_data())
+            .map_err(io(&self.temp))
+            .and_then(|()| std::fs::rename(&self.temp, &self.target).map_err(io(&self.target)));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result
+    }
+}
+
+impl Drop for LocalObject {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            // Not committed: discard the partial object.
+            self.file = None;
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}

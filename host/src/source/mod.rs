@@ -1,0 +1,220 @@
+//! Where rows come from. Every source yields Arrow batches whose columns are exactly the
+//! manifest's source columns, in order, with the manifest's types: the rest of the host never
+//! sees a source-specific type or column name.
+
+mod csv;
+mod normalize;
+mod parquet;
+
+use arrow_array::RecordBatch;
+use arrow_schema::Schema;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::SourceSpec;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("no .parquet or .csv files found at {input}")]
+    NoInput { input: String },
+    #[error("invalid input pattern {input}: {message}")]
+    BadPattern { input: String, message: String },
+    #[error("{file}: unsupported file type (expected .parquet or .csv)")]
+    UnsupportedFile { file: PathBuf },
+    #[error("cannot read {file}")]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: not a readable {format} file: {message}")]
+    Unreadable {
+        file: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error("{file}: missing column `{column}` (the plugin reads it; the file has: {available})")]
+    MissingColumn {
+        file: PathBuf,
+        column: String,
+        available: String,
+    },
+    #[error("{file}: column `{column}` has type {found}, which cannot be read as {expected}")]
+    WrongType {
+        file: PathBuf,
+        column: String,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("{file}: column `{column}`, row {row}: cannot read {value:?} as {expected}")]
+    BadValue {
+        file: PathBuf,
+        column: String,
+        /// 1-based data row within the file (CSV: the header is not counted).
+        row: u64,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// Local Parquet/CSV files: a file, a folder (every .parquet/.csv below it) or a glob.
+pub struct LocalSource {
+    files: Vec<PathBuf>,
+    spec: SourceSpec,
+    batch_size: usize,
+}
+
+fn is_data_file(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+    !hidden && matches!(file_kind(path), Some(_))
+}
+
+#[derive(Clone, Copy)]
+enum FileKind {
+    Parquet,
+    Csv,
+}
+
+fn file_kind(path: &Path) -> Option<FileKind> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "parquet" | "pq" => Some(FileKind::Parquet),
+        "csv" => Some(FileKind::Csv),
+        _ => None,
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+    let io = |source| SourceError::Io {
+        file: dir.into(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if is_data_file(&path) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The files an `--input` names, sorted so runs are reproducible.
+pub fn resolve_input(input: &str) -> Result<Vec<PathBuf>, SourceError> {
+    let path = Path::new(input);
+    let mut files = Vec::new();
+    if path.is_dir() {
+        walk(path, &mut files)?;
+    } else if path.exists() {
+        if file_kind(path).is_none() {
+            return Err(SourceError::UnsupportedFile { file: path.into() });
+        }
+        files.push(path.into());
+    } else {
+        let matches = glob::glob(input).map_err(|e| SourceError::BadPattern {
+            input: input.into(),
+            message: e.to_string(),
+        })?;
+        for entry in matches {
+            let path = entry.map_err(|e| SourceError::Io {
+                file: e.path().into(),
+                source: std::io::Error::new(e.error().kind(), e.error().to_string()),
+            })?;
+            if path.is_file() && is_data_file(&path) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(SourceError::NoInput {
+            input: input.into(),
+        });
+    }
+    Ok(files)
+}
+
+/// Positions in `schema` of the spec's columns, matched case-insensitively (warehouses
+/// upper-case names).
+fn locate_columns(
+    file: &Path,
+    schema: &Schema,
+    spec: &SourceSpec,
+) -> Result<Vec<usize>, SourceError> {
+    spec.columns
+        .iter()
+        .map(|column| {
+            schema
+                .fields()
+                .iter()
+                .position(|f| f.name().eq_ignore_ascii_case(&column.name))
+                .ok_or_else(|| {
+                    let names: Vec<&str> =
+                        schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    let mut available = names
+                        .iter()
+                        .take(20)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if names.len() > 20 {
+                        available.push_str(&format!(", ... ({} columns)", names.len()));
+                    }
+                    SourceError::MissingColumn {
+                        file: file.into(),
+                        column: column.name.clone(),
+                        available,
+                    }
+                })
+        })
+        .collect()
+}
+
+type Batches = Box<dyn Iterator<Item = Result<RecordBatch, SourceError>> + Send>;
+
+impl LocalSource {
+    pub fn open(input: &str, spec: &SourceSpec, batch_size: usize) -> Result<Self, SourceError> {
+        Ok(Self {
+            files: resolve_input(input)?,
+            spec: spec.clone(),
+            batch_size: batch_size.max(1),
+        })
+    }
+
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Total rows, when every file records it (Parquet footers); for progress display.
+    pub fn row_count_hint(&self) -> Option<u64> {
+        self.files
+            .iter()
+            .map(|f| match file_kind(f)? {
+                FileKind::Parquet => parquet::row_count(f),
+                FileKind::Csv => None,
+            })
+            .sum()
+    }
+
+    /// Batches of every file in turn; a file is opened only when the previous one is done.
+    pub fn into_batches(self) -> Batches {
+        let LocalSource {
+            files,
+            spec,
+            batch_size,
+        } = self;
+        Box::new(files.into_iter().flat_map(move |file| -> Batches {
+            let opened = match file_kind(&file) {
+                Some(FileKind::Parquet) => parquet::open(&file, &spec, batch_size),
+                Some(FileKind::Csv) => csv::open(&file, &spec, batch_size),
+                None => Err(SourceError::UnsupportedFile { file: file.clone() }),
+            };
+            match opened {
+                Ok(batches) => batches,
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        }))
+    }
+}

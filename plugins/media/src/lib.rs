@@ -1,0 +1,136 @@
+//! Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions, exactly as
+//! `shared/SPEC.md` §3 defines them.
+
+use rechost_plugin_sdk::{
+    ColumnRole, ColumnSpec, DataType, DatasetKind, DatasetSpec, DropCounter, Input, Int64Builder,
+    Manifest, Options, Plugin, RecommenderSpec, Reduction, SourceSpec, TransformOutput,
+    Utf8Builder, batch, column,
+};
+
+pub struct Media;
+
+rechost_plugin_sdk::export_plugin!(Media);
+
+// Source columns, in manifest order.
+const USER_ID: usize = 1;
+const USER_IDENTIFIER: usize = 2;
+const MEDIA_IDENTIFIER: usize = 3;
+const START_TSTAMP: usize = 4;
+const IS_VALID_PLAY: usize = 5;
+
+const MISSING_USER: &str = "USER_ID is NULL or empty";
+const MISSING_ITEM: &str = "ITEM_ID is NULL or empty";
+
+fn with_role(spec: ColumnSpec, role: ColumnRole) -> ColumnSpec {
+    ColumnSpec {
+        role: Some(role),
+        ..spec
+    }
+}
+
+fn recommender(name: &str, event_type: Option<&str>, needs_items: bool) -> RecommenderSpec {
+    RecommenderSpec {
+        name: name.to_string(),
+        min_interactions: 1000,
+        event_type: event_type.map(str::to_string),
+        needs_items,
+    }
+}
+
+impl Plugin for Media {
+    fn manifest() -> Manifest {
+        use DataType::*;
+        Manifest {
+            name: "snowplow-media".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Snowplow media player plays to AWS Personalize VIDEO_ON_DEMAND \
+                          interactions (valid plays as Watch events)"
+                .into(),
+            domain: "VIDEO_ON_DEMAND".into(),
+            source: SourceSpec {
+                table: "snowplow_media_player_base".into(),
+                columns: vec![
+                    column("play_id", Utf8, true),
+                    // Cast to string by the host whatever its warehouse type.
+                    column("user_id", Utf8, true),
+                    column("user_identifier", Utf8, true),
+                    column("media_identifier", Utf8, true),
+                    column("start_tstamp", Timestamp, true),
+                    column("is_valid_play", Boolean, true),
+                ],
+                time_column: "start_tstamp".into(),
+            },
+            datasets: vec![DatasetSpec {
+                name: "snowplow_recommendations_media_interactions".into(),
+                kind: DatasetKind::Interactions,
+                columns: vec![
+                    with_role(column("USER_ID", Utf8, false), ColumnRole::UserId),
+                    with_role(column("ITEM_ID", Utf8, false), ColumnRole::ItemId),
+                    with_role(column("TIMESTAMP", Int64, false), ColumnRole::EventTime),
+                    with_role(column("EVENT_TYPE", Utf8, false), ColumnRole::EventType),
+                ],
+                reduction: Reduction::Events,
+            }],
+            recommenders: vec![
+                recommender("Because you watched X", Some("Watch"), false),
+                recommender("Most popular", Some("Watch"), false),
+                recommender("Trending now", None, false),
+                recommender("More like X", None, true),
+                recommender("Top picks for you", None, true),
+            ],
+            options: vec![],
+        }
+    }
+
+    fn transform(_options: &Options, input: &Input<'_>) -> Result<TransformOutput, String> {
+        let user_id = input.utf8(USER_ID)?;
+        let user_identifier = input.utf8(USER_IDENTIFIER)?;
+        let media_identifier = input.utf8(MEDIA_IDENTIFIER)?;
+        let start_tstamp = input.timestamp(START_TSTAMP)?;
+        let is_valid_play = input.boolean(IS_VALID_PLAY)?;
+
+        let rows = input.rows();
+        let mut kept = 0;
+        let mut users = Utf8Builder::with_capacity(rows, rows * 36);
+        let mut items = Utf8Builder::with_capacity(rows, rows * 16);
+        let mut timestamps = Int64Builder::with_capacity(rows);
+        let mut event_types = Utf8Builder::with_capacity(rows, rows * 5);
+        let mut dropped = DropCounter::default();
+
+        for row in 0..rows {
+            if is_valid_play.get(row) != Some(true) {
+                continue;
+            }
+            let user = user_id.get(row).or_else(|| user_identifier.get(row));
+            let Some(user) = user.filter(|u| !u.is_empty()) else {
+                dropped.add(MISSING_USER);
+                continue;
+            };
+            let Some(item) = media_identifier.get(row).filter(|i| !i.is_empty()) else {
+                dropped.add(MISSING_ITEM);
+                continue;
+            };
+            let Some(micros) = start_tstamp.get(row) else {
+                continue; // the host's date window never passes a NULL time
+            };
+            kept += 1;
+            users.push(Some(user));
+            items.push(Some(item));
+            timestamps.push(Some(micros.div_euclid(1_000_000)));
+            event_types.push(Some("Watch"));
+        }
+
+        Ok(TransformOutput {
+            datasets: vec![batch(
+                kept,
+                vec![
+                    users.finish(),
+                    items.finish(),
+                    timestamps.finish(),
+                    event_types.finish(),
+                ],
+            )],
+            dropped: dropped.finish(),
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! Builders for output columns in Arrow's physical layout.
+
+use crate::{Column, Utf8Values, Values};
+
+/// Validity bits, allocated only once a NULL appears (so an all-valid column sends `none`).
+#[derive(Default)]
+struct ValidityBuilder {
+    bits: Option<Vec<u8>>,
+    len: usize,
+}
+
+impl ValidityBuilder {
+    #[inline]
+    fn push(&mut self, valid: bool) {
+        if !valid && self.bits.is_none() {
+            // First NULL: every earlier row was valid.
+            let mut bits = vec![0xffu8; self.len.div_ceil(8)];
+            if self.len % 8 != 0 {
+                bits[self.len / 8] = (1u8 << (self.len % 8)) - 1;
+            }
+            self.bits = Some(bits);
+        }
+        if let Some(bits) = &mut self.bits {
+            if self.len % 8 == 0 {
+                bits.push(0);
+            }
+            if valid {
+                bits[self.len / 8] |= 1 << (self.len % 8);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn finish(self) -> Option<Vec<u8>> {
+        self.bits
+    }
+}
+
+#[derive(Default)]
+pub struct Utf8Builder {
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+    validity: ValidityBuilder,
+}
+
+impl Utf8Builder {
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Self {
+            offsets,
+            data: Vec::with_capacity(bytes),
+            validity: ValidityBuilder::default(),
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, value: Option<&str>) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        if let Some(v) = value {
+            self.data.extend_from_slice(v.as_bytes());
+        }
+        self.validity.push(value.is_some());
+        self.offsets.push(self.data.len() as i32);
+    }
+
+    /// Appends a value written piecewise (no temporary String): `parts` are concatenated.
+    #[inline]
+    pub fn push_parts<'s>(&mut self, parts: impl IntoIterator<Item = &'s str>) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        for part in parts {
+            self.data.extend_from_slice(part.as_bytes());
+        }
+        self.validity.push(true);
+        self.offsets.push(self.data.len() as i32);
+    }
+
+    pub fn finish(mut self) -> Column {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        Column {
+            validity: self.validity.finish(),
+            values: Values::Utf8(Utf8Values {
+                offsets: self.offsets,
+                data: self.data,
+            }),
+        }
+    }
+}
+
+macro_rules! primitive_builder {
+    ($name:ident, $ty:ty, $variant:ident) => {
+        #[derive(Default)]
+        pub struct $name {
+            values: Vec<$ty>,
+            validity: ValidityBuilder,
+        }
+
+        impl $name {
+            pub fn with_capacity(rows: usize) -> Self {
+                Self {
+                    values: Vec::with_capacity(rows),
+                    validity: ValidityBuilder::default(),
+                }
+            }
+
+            #[inline]
+            pub fn push(&mut self, value: Option<$ty>) {
+                self.validity.push(value.is_some());
+                self.values.push(value.unwrap_or_default());
+            }
+
+            pub fn finish(self) -> Column {
+                Column {
+                    validity: self.validity.finish(),
+                    values: Values::$variant(self.values),
+                }
+            }
+        }
+    };
+}
+
+primitive_builder!(Int64Builder, i64, Int64);
+primitive_builder!(Float64Builder, f64, Float64);
+primitive_builder!(TimestampBuilder, i64, Timestamp);
+
+#[derive(Default)]
+pub struct BoolBuilder {
+    bits: Vec<u8>,
+    len: usize,
+    validity: ValidityBuilder,
+}
+
+impl BoolBuilder {
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            bits: Vec::with_capacity(rows.div_ceil(8)),
+            ..Self::default()
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, value: Option<bool>) {
+        if self.len % 8 == 0 {
+            self.bits.push(0);
+        }
+        if value == Some(true) {
+            self.bits[self.len / 8] |= 1 << (self.len % 8);
+        }
+        self.validity.push(value.is_some());
+        self.len += 1;
+    }
+
+    pub fn finish(self) -> Column {
+        Column {
+            validity: self.validity.finish(),
+            values: Values::Boolean(self.bits),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Batch, Input};
+
+    #[test]
+    fn utf8_round_trip_with_nulls() {
+        let mut b = Utf8Builder::with_capacity(3, 8);
+        for v in [Some("ab"), None, Some(""), Some("çd")] {
+            b.push(v);
+        }
+        let batch = Batch {
+            rows: 4,
+            columns: vec![b.finish()],
+        };
+        let input = Input::new(&batch).unwrap();
+        let col = input.utf8(0).unwrap();
+        let got: Vec<_> = (0..4).map(|i| col.get(i)).collect();
+        assert_eq!(got, vec![Some("ab"), None, Some(""), Some("çd")]);
+    }
+
+    #[test]
+    fn validity_allocated_late_keeps_earlier_rows_valid() {
+        let mut b = Int64Builder::default();
+        for i in 0..10 {
+            b.push(Some(i));
+        }
+        b.push(None);
+        b.push(Some(11));
+        let batch = Batch {
+            rows: 12,
+            columns: vec![b.finish()],
+        };
+        let col = Input::new(&batch).unwrap().int64(0).unwrap();
+        let got: Vec<_> = (0..12).map(|i| col.get(i)).collect();
+        let mut want: Vec<_> = (0..10).map(Some).collect();
+        want.extend([None, Some(11)]);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn all_valid_column_sends_no_validity() {
+        let mut b = BoolBuilder::default();
+        b.push(Some(true));
+        b.push(Some(false));
+        assert!(b.finish().validity.is_none());
+    }
+}

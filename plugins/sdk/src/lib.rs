@@ -1,0 +1,115 @@
+//! Guest-side helpers for rechost domain plugins.
+//!
+//! A plugin implements [`Plugin`] — a manifest and a columnar transform — and calls
+//! [`export_plugin!`]. Input columns are read with typed, zero-copy readers ([`Input`]); output
+//! columns are built with builders that produce Arrow's physical layout ([`Utf8Builder`], ...),
+//! which is what crosses the component boundary.
+//!
+//! The same code also compiles natively (the transform is a plain function), which is how the
+//! host's benchmarks measure the cost of the WebAssembly boundary.
+
+mod builders;
+mod readers;
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "domain-plugin",
+        path: "../../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_plugin_bindings",
+        default_bindings_module: "rechost_plugin_sdk::bindings",
+    });
+}
+
+pub use bindings::exports::rechost::plugin::plugin::Guest;
+pub use bindings::rechost::plugin::types::{
+    Batch, Column, ColumnRole, ColumnSpec, DataType, DatasetKind, DatasetSpec, DroppedRows,
+    EntityReduction, Manifest, OptionSpec, RecommenderSpec, Reduction, SourceSpec, TransformOutput,
+    Utf8Values, Values,
+};
+pub use builders::{BoolBuilder, Float64Builder, Int64Builder, TimestampBuilder, Utf8Builder};
+pub use readers::{BoolColumn, Input, PrimitiveColumn, Utf8Column};
+
+/// A domain plugin: what it is, and how it turns source rows into dataset rows.
+pub trait Plugin {
+    fn manifest() -> Manifest;
+    fn transform(options: &Options, input: &Input<'_>) -> Result<TransformOutput, String>;
+}
+
+/// Exports a [`Plugin`] implementation as the component's `rechost:plugin/plugin` interface.
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        struct __RechostExport;
+        impl $crate::Guest for __RechostExport {
+            fn describe() -> $crate::Manifest {
+                <$plugin as $crate::Plugin>::manifest()
+            }
+            fn transform(
+                options: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+                input: $crate::Batch,
+            ) -> ::std::result::Result<$crate::TransformOutput, ::std::string::String> {
+                let options = $crate::Options::new(options);
+                let input = $crate::Input::new(&input)?;
+                <$plugin as $crate::Plugin>::transform(&options, &input)
+            }
+        }
+        $crate::bindings::export_plugin_bindings!(__RechostExport with_types_in $crate::bindings);
+    };
+}
+
+/// The option values the host passes (every manifest option, defaults filled in).
+#[derive(Debug, Clone, Default)]
+pub struct Options(Vec<(String, String)>);
+
+impl Options {
+    pub fn new(values: Vec<(String, String)>) -> Self {
+        Self(values)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A column spec with no role, not categorical.
+pub fn column(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
+    ColumnSpec {
+        name: name.to_string(),
+        data_type,
+        nullable,
+        categorical: false,
+        role: None,
+    }
+}
+
+/// Counts rows dropped by reason, keeping the order reasons were first seen.
+#[derive(Debug, Default)]
+pub struct DropCounter(Vec<DroppedRows>);
+
+impl DropCounter {
+    pub fn add(&mut self, reason: &str) {
+        match self.0.iter_mut().find(|d| d.reason == reason) {
+            Some(d) => d.rows += 1,
+            None => self.0.push(DroppedRows {
+                reason: reason.to_string(),
+                rows: 1,
+            }),
+        }
+    }
+
+    pub fn finish(self) -> Vec<DroppedRows> {
+        self.0
+    }
+}
+
+/// Builds a batch from finished columns; all must have `rows` rows.
+pub fn batch(rows: usize, columns: Vec<Column>) -> Batch {
+    Batch {
+        rows: rows as u32,
+        columns,
+    }
+}

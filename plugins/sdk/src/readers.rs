@@ -1,0 +1,148 @@
+//! Zero-copy typed views over the input batch's columns.
+
+use crate::{Batch, Column, Values};
+
+/// The input batch, with column access by position (the manifest's source column order).
+pub struct Input<'a> {
+    batch: &'a Batch,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(batch: &'a Batch) -> Result<Self, String> {
+        Ok(Self { batch })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.batch.rows as usize
+    }
+
+    fn column(&self, index: usize) -> Result<&'a Column, String> {
+        self.batch
+            .columns
+            .get(index)
+            .ok_or_else(|| format!("input has no column {index}"))
+    }
+
+    pub fn utf8(&self, index: usize) -> Result<Utf8Column<'a>, String> {
+        let column = self.column(index)?;
+        let Values::Utf8(values) = &column.values else {
+            return Err(format!("input column {index} is not utf8"));
+        };
+        let data = std::str::from_utf8(&values.data)
+            .map_err(|e| format!("input column {index} is not valid UTF-8: {e}"))?;
+        Ok(Utf8Column {
+            offsets: &values.offsets,
+            data,
+            validity: Validity::new(column),
+        })
+    }
+
+    pub fn int64(&self, index: usize) -> Result<PrimitiveColumn<'a, i64>, String> {
+        match &self.column(index)?.values {
+            Values::Int64(v) => Ok(PrimitiveColumn::new(v, self.column(index)?)),
+            _ => Err(format!("input column {index} is not int64")),
+        }
+    }
+
+    pub fn float64(&self, index: usize) -> Result<PrimitiveColumn<'a, f64>, String> {
+        match &self.column(index)?.values {
+            Values::Float64(v) => Ok(PrimitiveColumn::new(v, self.column(index)?)),
+            _ => Err(format!("input column {index} is not float64")),
+        }
+    }
+
+    pub fn timestamp(&self, index: usize) -> Result<PrimitiveColumn<'a, i64>, String> {
+        match &self.column(index)?.values {
+            Values::Timestamp(v) => Ok(PrimitiveColumn::new(v, self.column(index)?)),
+            _ => Err(format!("input column {index} is not a timestamp")),
+        }
+    }
+
+    pub fn boolean(&self, index: usize) -> Result<BoolColumn<'a>, String> {
+        let column = self.column(index)?;
+        match &column.values {
+            Values::Boolean(bits) => Ok(BoolColumn {
+                bits,
+                validity: Validity::new(column),
+            }),
+            _ => Err(format!("input column {index} is not boolean")),
+        }
+    }
+}
+
+fn bit(bits: &[u8], row: usize) -> bool {
+    bits[row / 8] & (1 << (row % 8)) != 0
+}
+
+#[derive(Clone, Copy)]
+struct Validity<'a>(Option<&'a [u8]>);
+
+impl<'a> Validity<'a> {
+    fn new(column: &'a Column) -> Self {
+        Self(column.validity.as_deref())
+    }
+
+    #[inline]
+    fn is_valid(self, row: usize) -> bool {
+        self.0.is_none_or(|bits| bit(bits, row))
+    }
+}
+
+pub struct Utf8Column<'a> {
+    offsets: &'a [i32],
+    data: &'a str,
+    validity: Validity<'a>,
+}
+
+impl<'a> Utf8Column<'a> {
+    /// The value of `row`, `None` for NULL. A value whose offsets are out of range or not on
+    /// a character boundary (the host never sends one) reads as NULL rather than panicking.
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<&'a str> {
+        if !self.validity.is_valid(row) {
+            return None;
+        }
+        let start = *self.offsets.get(row)? as usize;
+        let end = *self.offsets.get(row + 1)? as usize;
+        self.data.get(start..end)
+    }
+}
+
+pub struct PrimitiveColumn<'a, T> {
+    values: &'a [T],
+    validity: Validity<'a>,
+}
+
+impl<'a, T: Copy> PrimitiveColumn<'a, T> {
+    fn new(values: &'a [T], column: &'a Column) -> Self {
+        Self {
+            values,
+            validity: Validity::new(column),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<T> {
+        if self.validity.is_valid(row) {
+            self.values.get(row).copied()
+        } else {
+            None
+        }
+    }
+}
+
+pub struct BoolColumn<'a> {
+    bits: &'a [u8],
+    validity: Validity<'a>,
+}
+
+impl BoolColumn<'_> {
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<bool> {
+        if self.validity.is_valid(row) && row / 8 < self.bits.len() {
+            Some(bit(self.bits, row))
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Running the `rechost` binary and reading what it wrote.
+
+use arrow_array::RecordBatch;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use crate::guests::guests;
+
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "rechost failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_failed_with(&self, code: i32, needles: &[&str]) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr lacks {needle:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// A compile cache shared by all tests of this run, so each plugin compiles once.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
+}
+
+pub fn rechost<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_rechost"))
+        .args(args)
+        .env("RECHOST_CACHE_DIR", cache_dir())
+        .output()
+        .expect("rechost runs");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn path_arg(p: &Path) -> String {
+    p.to_str().expect("utf-8 temp paths").to_string()
+}
+
+/// `../shared/fixtures/<name>` when the shared folder is present beside the repository.
+pub fn shared_fixture(name: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent (the shared fixtures live beside the repository)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// Every CSV record of a written dataset (header first).
+pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .escape(Some(b'\\'))
+        .double_quote(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Files under `dir`, relative, sorted, with their bytes.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+/// Writes synthetic data with `rechost sample`.
+pub fn sample(domain: &str, rows: u64, out: &Path) {
+    rechost([
+        "sample",
+        domain,
+        "--rows",
+        &rows.to_string(),
+        "--out",
+        &path_arg(out),
+        "--end-date",
+        "2024-03-10",
+        "--days",
+        "10",
+    ])
+    .assert_ok();
+}
+
+/// The window that covers `sample`'s data.
+pub const SAMPLE_WINDOW: [&str; 4] = ["--start-date", "2024-03-01", "--end-date", "2024-03-10"];

@@ -1,0 +1,14 @@
+//! rechost's integration tests: the real binary, real plugins built for wasm32-wasip2, real
+//! files. One test binary (all modules) so the guest plugins are built once.
+
+#[path = "../support/guests.rs"]
+mod guests;
+
+mod harness;
+
+mod cli;
+mod ecommerce_fixture;
+mod input_errors;
+mod media;
+mod sample_runs;
+mod sandbox;

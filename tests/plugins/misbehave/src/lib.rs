@@ -1,0 +1,125 @@
+//! A test-only plugin that misbehaves on request (`--option mode=...`), so the host's sandbox
+//! and output validation are exercised against a real component. With `mode=ok` it copies
+//! `id` and `ts` (as epoch seconds) to its one dataset.
+
+use rechost_plugin_sdk::{
+    Column, DataType, DatasetKind, DatasetSpec, Input, Int64Builder, Manifest, OptionSpec, Options,
+    Plugin, Reduction, SourceSpec, TransformOutput, Utf8Builder, Utf8Values, Values, batch, column,
+};
+
+pub struct Misbehave;
+
+rechost_plugin_sdk::export_plugin!(Misbehave);
+
+impl Plugin for Misbehave {
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "misbehave".into(),
+            version: "0.0.1".into(),
+            description: "test plugin".into(),
+            domain: "TEST".into(),
+            source: SourceSpec {
+                table: "events".into(),
+                columns: vec![
+                    column("id", DataType::Utf8, true),
+                    column("ts", DataType::Timestamp, true),
+                ],
+                time_column: "ts".into(),
+            },
+            datasets: vec![DatasetSpec {
+                name: "out".into(),
+                kind: DatasetKind::Other,
+                columns: vec![
+                    column("ID", DataType::Utf8, false),
+                    column("SECONDS", DataType::Int64, true),
+                ],
+                reduction: Reduction::Events,
+            }],
+            recommenders: vec![],
+            options: vec![OptionSpec {
+                name: "mode".into(),
+                description: "ok, trap, loop, oom, print-and-trap, error, bad-offsets, \
+                              bad-utf8, wrong-type, short-column, null-in-required, \
+                              wrong-dataset-count"
+                    .into(),
+                default_value: "ok".into(),
+            }],
+        }
+    }
+
+    fn transform(options: &Options, input: &Input<'_>) -> Result<TransformOutput, String> {
+        let mode = options.get("mode").unwrap_or("ok");
+        let ids = input.utf8(0)?;
+        let ts = input.timestamp(1)?;
+        let rows = input.rows();
+        let mut id_out = Utf8Builder::with_capacity(rows, rows * 8);
+        let mut seconds = Int64Builder::with_capacity(rows);
+        for row in 0..rows {
+            id_out.push(Some(ids.get(row).unwrap_or("")));
+            seconds.push(ts.get(row).map(|t| t.div_euclid(1_000_000)));
+        }
+        let mut columns = vec![id_out.finish(), seconds.finish()];
+        let mut rows_out = rows;
+        match mode {
+            "ok" => {}
+            "trap" => panic!("deliberate trap"),
+            "print-and-trap" => {
+                println!("plugin stdout line");
+                eprintln!("plugin stderr line");
+                panic!("deliberate trap after printing");
+            }
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "oom" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 16 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "error" => return Err("deliberate error from the plugin".into()),
+            "bad-offsets" => {
+                columns[0] = Column {
+                    validity: None,
+                    values: Values::Utf8(Utf8Values {
+                        offsets: (0..=rows as i32).map(|i| i * 1000).collect(),
+                        data: vec![b'x'; 10],
+                    }),
+                }
+            }
+            "bad-utf8" => {
+                columns[0] = Column {
+                    validity: None,
+                    values: Values::Utf8(Utf8Values {
+                        offsets: (0..=rows as i32).collect(),
+                        data: vec![0xff; rows],
+                    }),
+                }
+            }
+            "wrong-type" => columns.swap(0, 1),
+            "short-column" => rows_out += 1,
+            "null-in-required" => {
+                let mut ids = Utf8Builder::default();
+                for _ in 0..rows {
+                    ids.push(None);
+                }
+                columns[0] = ids.finish();
+            }
+            "wrong-dataset-count" => {
+                return Ok(TransformOutput {
+                    datasets: vec![],
+                    dropped: vec![],
+                });
+            }
+            other => return Err(format!("unknown mode {other}")),
+        }
+        Ok(TransformOutput {
+            datasets: vec![batch(rows_out, columns)],
+            dropped: vec![],
+        })
+    }
+}
