@@ -2,6 +2,8 @@
 //! WIT buffers -> plugin -> validated Arrow batches) against the same transform compiled
 //! natively, and of the Personalize CSV writer. Run: `cargo bench -p rechost`.
 
+// Shared with the integration tests; the bench needs only the ecommerce plugin.
+#[allow(dead_code)]
 #[path = "../../tests/support/guests.rs"]
 mod guests;
 

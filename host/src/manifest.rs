@@ -49,6 +49,17 @@ pub enum ColumnRole {
     EventTime,
 }
 
+impl ColumnRole {
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnRole::UserId => "user-id",
+            ColumnRole::ItemId => "item-id",
+            ColumnRole::EventType => "event-type",
+            ColumnRole::EventTime => "event-time",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnSpec {
     pub name: String,

@@ -47,6 +47,18 @@ fn a_core_module_is_not_a_plugin() {
 }
 
 #[test]
+fn an_incompatible_contract_version_is_named() {
+    rechost(["inspect", &path_arg(&guests().future_contract)]).assert_failed_with(
+        1,
+        &[
+            "future_contract.wasm",
+            "implements contract rechost:plugin/plugin@0.2.0",
+            "supports rechost:plugin/plugin@0.1.x",
+        ],
+    );
+}
+
+#[test]
 fn date_flags_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let plugin = path_arg(&guests().ecommerce);

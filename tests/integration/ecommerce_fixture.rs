@@ -43,6 +43,11 @@ struct Expected {
     items: Vec<(String, Option<f64>, Option<String>)>,
 }
 
+/// What "latest" compares: event time, then event id.
+type Order = (NaiveDateTime, Option<String>);
+/// PRICE and CATEGORY_L1.
+type ItemAttributes = (Option<f64>, Option<String>);
+
 /// SPEC §3, written directly over the CSV rows.
 fn expected(path: &std::path::Path) -> Expected {
     let mut reader = csv::Reader::from_path(path).unwrap();
@@ -58,15 +63,8 @@ fn expected(path: &std::path::Path) -> Expected {
         })
         .collect();
     let mut interactions = Vec::new();
-    // key -> ((time, event_id), attributes)
-    let mut users: BTreeMap<String, ((NaiveDateTime, Option<String>), String)> = BTreeMap::new();
-    let mut items: BTreeMap<
-        String,
-        (
-            (NaiveDateTime, Option<String>),
-            (Option<f64>, Option<String>),
-        ),
-    > = BTreeMap::new();
+    let mut users: BTreeMap<String, (Order, String)> = BTreeMap::new();
+    let mut items: BTreeMap<String, (Order, ItemAttributes)> = BTreeMap::new();
     for row in &rows {
         let (view, transaction) = (
             row.flag("is_product_view"),

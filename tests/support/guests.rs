@@ -12,6 +12,7 @@ pub struct Guests {
     pub ecommerce: PathBuf,
     pub media: PathBuf,
     pub misbehave: PathBuf,
+    pub future_contract: PathBuf,
 }
 
 fn workspace_root() -> PathBuf {
@@ -44,6 +45,8 @@ pub fn guests() -> &'static Guests {
                 "media",
                 "-p",
                 "misbehave",
+                "-p",
+                "future-contract",
             ])
             .env("CARGO_TARGET_DIR", &target)
             // The outer cargo's settings for the host build must not leak into the guests.
@@ -66,6 +69,7 @@ pub fn guests() -> &'static Guests {
             ecommerce: wasm("ecommerce"),
             media: wasm("media"),
             misbehave: wasm("misbehave"),
+            future_contract: wasm("future_contract"),
         }
     })
 }

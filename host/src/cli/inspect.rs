@@ -70,7 +70,11 @@ fn describe(m: &Manifest, sha256: &str) -> String {
                     .join(", ")
             ),
         };
-        line(format!("  {} ({:?}, {reduction})", d.name, d.kind));
+        line(format!(
+            "  {} ({}, {reduction})",
+            d.name,
+            d.kind.avro_record_name()
+        ));
         for c in &d.columns {
             let mut flags = vec![c.data_type.name().to_string()];
             if c.nullable {
@@ -80,7 +84,7 @@ fn describe(m: &Manifest, sha256: &str) -> String {
                 flags.push("categorical".into());
             }
             if let Some(role) = c.role {
-                flags.push(format!("{role:?}"));
+                flags.push(format!("role {}", role.name()));
             }
             line(format!("              {:<28} {}", c.name, flags.join(", ")));
         }

@@ -102,19 +102,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let bar = if args.quiet || args.json {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new_spinner()
+        ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}")
+                .expect("valid template"),
+        )
     };
     let on_progress = |p: Progress| {
-        if let Some(total) = p.rows_total {
-            if bar.length() != Some(total) {
-                bar.set_length(total);
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
-                    )
-                    .expect("valid template"),
-                );
-            }
+        if let Some(total) = p.rows_total.filter(|&t| bar.length() != Some(t)) {
+            bar.set_length(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+                )
+                .expect("valid template"),
+            );
         }
         bar.set_position(p.rows_read);
     };

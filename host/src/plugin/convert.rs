@@ -17,7 +17,7 @@ use crate::manifest::ColumnSpec;
 /// Bit-packed bits of `buffer`, starting at bit 0 (re-packed only when Arrow's slice is not
 /// byte-aligned).
 fn packed_bits(buffer: &BooleanBuffer) -> Vec<u8> {
-    if buffer.offset() % 8 == 0 {
+    if buffer.offset().is_multiple_of(8) {
         let start = buffer.offset() / 8;
         buffer.values()[start..start + buffer.len().div_ceil(8)].to_vec()
     } else {
@@ -124,15 +124,14 @@ fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<Arr
         .validity
         .map(|v| bits(v, rows, "validity bitmap").map(NullBuffer::new))
         .transpose()?;
-    if !spec.nullable {
-        if let Some(row) = nulls
+    if !spec.nullable
+        && let Some(row) = nulls
             .as_ref()
             .and_then(|n| (0..rows).find(|&r| n.is_null(r)))
-        {
-            return Err(format!(
-                "is NULL at row {row} of the batch, but the manifest declares it not nullable"
-            ));
-        }
+    {
+        return Err(format!(
+            "is NULL at row {row} of the batch, but the manifest declares it not nullable"
+        ));
     }
     let array: ArrayRef = match column.values {
         Values::Utf8(Utf8Values { offsets, data }) => {

@@ -160,13 +160,15 @@ mod tests {
         let spec = DatasetSpec {
             name: "d".into(),
             kind: crate::manifest::DatasetKind::Other,
-            columns: vec![crate::manifest::ColumnSpec {
-                name: "V".into(),
-                data_type: crate::manifest::DataType::Utf8,
-                nullable: true,
-                categorical: false,
-                role: None,
-            }],
+            columns: ["K", "V"]
+                .map(|name| crate::manifest::ColumnSpec {
+                    name: name.into(),
+                    data_type: crate::manifest::DataType::Utf8,
+                    nullable: true,
+                    categorical: false,
+                    role: None,
+                })
+                .to_vec(),
             reduction: crate::manifest::Reduction::Events,
         };
         let mut writer = DatasetWriter::create(&destination, &spec).unwrap();
@@ -178,7 +180,12 @@ mod tests {
             None,
             Some("two\nlines"),
         ]);
-        let batch = RecordBatch::try_new(spec.written_schema(), vec![Arc::new(values)]).unwrap();
+        let keys = StringArray::from(vec!["k"; 6]);
+        let batch = RecordBatch::try_new(
+            spec.written_schema(),
+            vec![Arc::new(keys), Arc::new(values)],
+        )
+        .unwrap();
         writer.write(&batch).unwrap();
         let staged = writer.finish(&destination).unwrap();
         assert!(
@@ -189,7 +196,7 @@ mod tests {
         let csv = std::fs::read_to_string(dir.path().join("d").join(CSV_FILE)).unwrap();
         assert_eq!(
             csv,
-            "V\nplain\n\"a,b\"\n\"say \\\"hi\\\"\"\n\"back\\\\slash\"\n\n\"two\nlines\"\n"
+            "K,V\nk,plain\nk,\"a,b\"\nk,\"say \\\"hi\\\"\"\nk,\"back\\\\slash\"\nk,\nk,\"two\nlines\"\n"
         );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("d"))
             .unwrap()

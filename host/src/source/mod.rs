@@ -68,7 +68,7 @@ fn is_data_file(path: &Path) -> bool {
         .file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
-    !hidden && matches!(file_kind(path), Some(_))
+    !hidden && file_kind(path).is_some()
 }
 
 #[derive(Clone, Copy)]

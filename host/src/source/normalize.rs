@@ -71,20 +71,20 @@ pub fn column(
         }
     })?;
     // A safe cast turns unparseable values into NULL: find the first such value and report it.
-    if cast.null_count() > array.null_count() {
-        if let Some(row) = (0..array.len()).find(|&i| array.is_valid(i) && cast.is_null(i)) {
-            let value =
-                arrow_cast::display::ArrayFormatter::try_new(array.as_ref(), &Default::default())
-                    .map(|f| f.value(row).to_string())
-                    .unwrap_or_default();
-            return Err(SourceError::BadValue {
-                file: file.into(),
-                column: spec.name.clone(),
-                row: first_row + row as u64,
-                value,
-                expected: spec.data_type.name(),
-            });
-        }
+    if cast.null_count() > array.null_count()
+        && let Some(row) = (0..array.len()).find(|&i| array.is_valid(i) && cast.is_null(i))
+    {
+        let value =
+            arrow_cast::display::ArrayFormatter::try_new(array.as_ref(), &Default::default())
+                .map(|f| f.value(row).to_string())
+                .unwrap_or_default();
+        return Err(SourceError::BadValue {
+            file: file.into(),
+            column: spec.name.clone(),
+            row: first_row + row as u64,
+            value,
+            expected: spec.data_type.name(),
+        });
     }
     let cast = if matches!(cast.data_type(), Arrow::Timestamp(_, Some(_))) {
         // Same microseconds, no zone: reinterpret rather than convert to local time.

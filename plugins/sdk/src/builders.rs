@@ -15,13 +15,13 @@ impl ValidityBuilder {
         if !valid && self.bits.is_none() {
             // First NULL: every earlier row was valid.
             let mut bits = vec![0xffu8; self.len.div_ceil(8)];
-            if self.len % 8 != 0 {
+            if !self.len.is_multiple_of(8) {
                 bits[self.len / 8] = (1u8 << (self.len % 8)) - 1;
             }
             self.bits = Some(bits);
         }
         if let Some(bits) = &mut self.bits {
-            if self.len % 8 == 0 {
+            if self.len.is_multiple_of(8) {
                 bits.push(0);
             }
             if valid {
@@ -146,7 +146,7 @@ impl BoolBuilder {
 
     #[inline]
     pub fn push(&mut self, value: Option<bool>) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bits.push(0);
         }
         if value == Some(true) {

@@ -37,24 +37,30 @@ pub trait Plugin {
 }
 
 /// Exports a [`Plugin`] implementation as the component's `rechost:plugin/plugin` interface.
+///
+/// Only on WebAssembly: natively the plugin is a plain library (benchmarks call its
+/// transform directly), and component export names are not valid native symbols.
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
-        struct __RechostExport;
-        impl $crate::Guest for __RechostExport {
-            fn describe() -> $crate::Manifest {
-                <$plugin as $crate::Plugin>::manifest()
+        #[cfg(target_family = "wasm")]
+        const _: () = {
+            struct RechostExport;
+            impl $crate::Guest for RechostExport {
+                fn describe() -> $crate::Manifest {
+                    <$plugin as $crate::Plugin>::manifest()
+                }
+                fn transform(
+                    options: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+                    input: $crate::Batch,
+                ) -> ::std::result::Result<$crate::TransformOutput, ::std::string::String> {
+                    let options = $crate::Options::new(options);
+                    let input = $crate::Input::new(&input)?;
+                    <$plugin as $crate::Plugin>::transform(&options, &input)
+                }
             }
-            fn transform(
-                options: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
-                input: $crate::Batch,
-            ) -> ::std::result::Result<$crate::TransformOutput, ::std::string::String> {
-                let options = $crate::Options::new(options);
-                let input = $crate::Input::new(&input)?;
-                <$plugin as $crate::Plugin>::transform(&options, &input)
-            }
-        }
-        $crate::bindings::export_plugin_bindings!(__RechostExport with_types_in $crate::bindings);
+    $crate::bindings::export_plugin_bindings!(RechostExport with_types_in $crate::bindings);
+        };
     };
 }
 
