@@ -369,6 +369,8 @@ impl Generator {
         };
         let (domain_userid, user_id) = (user.domain_userid.clone(), user.user_id.clone());
         let (product_id, category, price) = item.clone();
+        // A few broken rows, as real trackers produce: no product id.
+        let product_id = (self.rng.u16(..1000) >= 3).then_some(product_id);
         let t = self.time();
         let c = &mut self.columns;
         c.text(0, Some(&id));
@@ -376,7 +378,7 @@ impl Generator {
         c.text(2, user_id.as_deref());
         c.time(3, t);
         c.text(4, Some(action));
-        c.text(5, Some(&product_id));
+        c.text(5, product_id.as_deref());
         c.text(6, category);
         c.float(7, price);
         c.boolean(8, view);
@@ -394,12 +396,17 @@ impl Generator {
             _ => None,
         };
         let (user_identifier, user_id) = (user.domain_userid.clone(), user.user_id.clone());
+        // A few plays tracked without any user id.
+        let (user_identifier, user_id) = match self.rng.u16(..1000) {
+            0..=2 => (None, None),
+            _ => (Some(user_identifier), user_id),
+        };
         let media = item.0.clone();
         let t = self.time();
         let c = &mut self.columns;
         c.text(0, Some(&id));
         c.text(1, user_id.as_deref());
-        c.text(2, Some(&user_identifier));
+        c.text(2, user_identifier.as_deref());
         c.text(3, Some(&media));
         c.time(4, t);
         c.boolean(5, valid);

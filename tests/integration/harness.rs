@@ -164,3 +164,15 @@ pub fn sample(domain: &str, rows: u64, out: &Path) {
 
 /// The window that covers `sample`'s data.
 pub const SAMPLE_WINDOW: [&str; 4] = ["--start-date", "2024-03-01", "--end-date", "2024-03-10"];
+
+/// Row-by-row comparison that reports the first difference instead of two huge lists.
+#[track_caller]
+pub fn assert_same_rows(got: &[Vec<String>], want: &[Vec<String>]) {
+    if let Some(i) = (0..got.len().min(want.len())).find(|&i| got[i] != want[i]) {
+        panic!(
+            "row {i} differs:\n  got:  {:?}\n  want: {:?}",
+            got[i], want[i]
+        );
+    }
+    assert_eq!(got.len(), want.len(), "row counts differ");
+}
