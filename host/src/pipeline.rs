@@ -86,11 +86,11 @@ pub struct RunSummary {
 }
 
 /// The readiness report as written beside the datasets: the report plus what produced it.
+/// No wall-clock time in it: the same run writes the same bytes.
 #[derive(Serialize)]
 struct ReadinessFile<'a> {
     plugin: &'a PluginInfo,
     window: &'a DateWindow,
-    generated_at: String,
     #[serde(flatten)]
     readiness: &'a ReadinessReport,
 }
@@ -185,7 +185,6 @@ pub fn run(
     let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
         plugin: &info,
         window: &plan.window,
-        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         readiness: &readiness_report,
     })
     .expect("serialisable");

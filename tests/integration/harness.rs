@@ -60,12 +60,23 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    rechost_with_env(args, Vec::<(&str, String)>::new())
+}
+
+pub fn rechost_with_env<I, S, K, V>(args: I, env: impl IntoIterator<Item = (K, V)>) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let Output {
         status,
         stdout,
         stderr,
     } = Command::new(env!("CARGO_BIN_EXE_rechost"))
         .args(args)
+        .envs(env)
         .env("RECHOST_CACHE_DIR", cache_dir())
         .output()
         .expect("rechost runs");

@@ -4,11 +4,15 @@
 #[path = "../support/guests.rs"]
 mod guests;
 
+#[path = "../support/moto.rs"]
+mod moto;
+
 mod harness;
 
 mod cli;
 mod ecommerce_fixture;
 mod input_errors;
 mod media;
+mod s3;
 mod sample_runs;
 mod sandbox;

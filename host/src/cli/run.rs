@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunPlan, RunSummary};
 use rechost::plugin::Limits;
-use rechost::sink::LocalDir;
+use rechost::sink::s3::{MIN_PART_SIZE, S3Settings};
+use rechost::sink::{Destination, LocalDir, S3Dir};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
 #[derive(Debug, Args)]
@@ -19,9 +20,18 @@ pub struct RunArgs {
     /// Source data: a .parquet or .csv file, a folder of them, or a glob ("exports/*.parquet").
     #[arg(long, value_name = "PATH")]
     input: String,
-    /// Output folder; each dataset is written to OUT/<dataset>/.
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    /// Output root: a local folder or s3://bucket/prefix; each dataset is written to
+    /// OUT/<dataset>/. S3 credentials and region come from the standard AWS chain (env vars,
+    /// profiles, SSO, instance roles).
+    #[arg(long, value_name = "DIR|S3_URL")]
+    out: String,
+    /// S3-compatible endpoint URL (MinIO, PrivateLink, a local server); uses path-style
+    /// addressing. AWS_ENDPOINT_URL_S3 works too.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// Size of the parts of S3 multipart uploads (minimum 5).
+    #[arg(long, value_name = "MIB", default_value_t = 8)]
+    s3_part_size_mib: usize,
     /// First day of the window, YYYY-MM-DD (UTC, inclusive). Needs --end-date.
     #[arg(
         long,
@@ -96,14 +106,52 @@ impl RunArgs {
     }
 }
 
+/// Where the datasets go.
+enum Output {
+    Local(LocalDir),
+    S3(S3Dir),
+}
+
+impl Output {
+    fn open(args: &RunArgs) -> anyhow::Result<Self> {
+        if args.out.starts_with("s3://") {
+            anyhow::ensure!(
+                args.s3_part_size_mib << 20 >= MIN_PART_SIZE,
+                "--s3-part-size-mib must be at least 5 (S3's minimum part size)"
+            );
+            let settings = S3Settings {
+                endpoint: args.s3_endpoint.clone(),
+                part_size: args.s3_part_size_mib << 20,
+            };
+            Ok(Output::S3(S3Dir::connect(&args.out, &settings)?))
+        } else {
+            Ok(Output::Local(LocalDir::new(&args.out)))
+        }
+    }
+
+    fn destination(&self) -> &dyn Destination {
+        match self {
+            Output::Local(dir) => dir,
+            Output::S3(dir) => dir,
+        }
+    }
+
+    fn bytes_uploaded(&self) -> Option<u64> {
+        match self {
+            Output::Local(_) => None,
+            Output::S3(dir) => Some(dir.bytes_uploaded()),
+        }
+    }
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = args.plan()?;
-    let destination = LocalDir::new(&args.out);
+    let output = Output::open(&args)?;
     let bar = if args.quiet || args.json {
         ProgressBar::hidden()
     } else {
         ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}")
+            ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
                 .expect("valid template"),
         )
     };
@@ -112,20 +160,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             bar.set_length(total);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+                    "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
                 )
                 .expect("valid template"),
             );
         }
         bar.set_position(p.rows_read);
+        if let Some(bytes) = output.bytes_uploaded() {
+            bar.set_message(format!("{} uploaded", indicatif::HumanBytes(bytes)));
+        }
     };
-    let summary = pipeline::run(&plan, &destination, &on_progress);
+    let summary = pipeline::run(&plan, output.destination(), &on_progress);
     bar.finish_and_clear();
     let summary = summary.with_context(|| {
         format!(
             "run of {} failed; {} was left unchanged",
             plan.plugin.display(),
-            args.out.display()
+            args.out
         )
     })?;
 
@@ -135,6 +186,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else if !args.quiet {
         write!(out, "{}", describe(&summary))?;
+        if let Some(bytes) = output.bytes_uploaded() {
+            writeln!(out, "uploaded   {}", indicatif::HumanBytes(bytes))?;
+        }
     }
     if args.require_ready && !summary.readiness.ready {
         return Ok(ExitCode::from(3));

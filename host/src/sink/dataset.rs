@@ -80,7 +80,7 @@ impl DatasetWriter {
         Ok(())
     }
 
-    /// Finishes every file (schema included) without making any of them visible.
+    /// Finishes and seals every file (schema included) without making any of them visible.
     pub fn finish(mut self, destination: &dyn Destination) -> Result<StagedDataset, SinkError> {
         if self.rows == 0 {
             // An empty dataset still gets its header row.
@@ -90,7 +90,7 @@ impl DatasetWriter {
                 .map_err(|e| encode_error(&self.name, "CSV", e))?;
         }
         let name = self.name;
-        let csv = self
+        let mut csv = self
             .csv
             .into_inner()
             .into_inner()
@@ -98,10 +98,12 @@ impl DatasetWriter {
                 path: destination.location(&format!("{name}/{CSV_FILE}")),
                 source: e.into_error(),
             })?;
-        let parquet = self
+        csv.seal()?;
+        let mut parquet = self
             .parquet
             .into_inner()
             .map_err(|e| encode_error(&name, "Parquet", e))?;
+        parquet.seal()?;
         let schema = serde_json::to_vec_pretty(&avro::schema(&self.spec)).expect("JSON value");
         let schema = stage_bytes(destination, &format!("{name}/{SCHEMA_FILE}"), &schema)?;
         Ok(StagedDataset {

@@ -77,21 +77,24 @@ impl Write for LocalObject {
 }
 
 impl StagedObject for LocalObject {
-    fn commit(mut self: Box<Self>) -> Result<(), SinkError> {
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| SinkError::Io { path, source }
-        };
-        let file = self.file.take().expect("committed once");
-        let result = file
-            .into_inner()
-            .map_err(|e| e.into_error())
+    fn seal(&mut self) -> Result<(), SinkError> {
+        let file = self.file.as_mut().expect("open until commit");
+        file.flush()
             // Data reaches the disk before the rename makes it visible.
-            .and_then(|file| file.sync_data())
-            .map_err(io(&self.temp))
-            .and_then(|()| std::fs::rename(&self.temp, &self.target).map_err(io(&self.target)));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.temp);
+            .and_then(|()| file.get_ref().sync_data())
+            .map_err(|source| SinkError::Io {
+                path: self.temp.display().to_string(),
+                source,
+            })
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), SinkError> {
+        let result = std::fs::rename(&self.temp, &self.target).map_err(|source| SinkError::Io {
+            path: self.target.display().to_string(),
+            source,
+        });
+        if result.is_ok() {
+            self.file = None; // committed: nothing for Drop to remove
         }
         result
     }
@@ -99,9 +102,8 @@ impl StagedObject for LocalObject {
 
 impl Drop for LocalObject {
     fn drop(&mut self) {
-        if self.file.is_some() {
+        if self.file.take().is_some() {
             // Not committed: discard the partial object.
-            self.file = None;
             let _ = std::fs::remove_file(&self.temp);
         }
     }

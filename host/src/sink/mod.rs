@@ -5,9 +5,11 @@
 pub mod avro;
 mod dataset;
 mod local;
+pub mod s3;
 
 pub use dataset::{DatasetWriter, StagedDataset};
 pub use local::LocalDir;
+pub use s3::S3Dir;
 
 use std::io::Write;
 
@@ -19,6 +21,8 @@ pub enum SinkError {
         #[source]
         source: std::io::Error,
     },
+    #[error("S3 {location}: {message}")]
+    S3 { location: String, message: String },
     #[error("cannot encode {format} for dataset {dataset}: {message}")]
     Encode {
         dataset: String,
@@ -27,7 +31,7 @@ pub enum SinkError {
     },
 }
 
-/// An output root: a local folder (or, later, an object store prefix).
+/// An output root: a local folder or an S3 prefix.
 pub trait Destination: Send + Sync {
     /// Starts the object `key` (`/`-separated, relative to the root). Nothing is visible
     /// under `key` until the returned object is committed; dropping it discards it.
@@ -37,14 +41,17 @@ pub trait Destination: Send + Sync {
     fn location(&self, key: &str) -> String;
 }
 
-/// An object being written.
+/// An object being written. Its life: `write`s, then `seal` (all bytes stored, still
+/// invisible: this is where slow or failing I/O happens), then `commit` (a cheap rename or
+/// completion that makes it visible). Dropping it before `commit` discards it.
 pub trait StagedObject: Write + Send {
-    /// Makes the complete object visible under its final name (atomically replacing the
-    /// previous one).
+    fn seal(&mut self) -> Result<(), SinkError>;
+
+    /// Makes the complete object visible under its final name, replacing the previous one.
     fn commit(self: Box<Self>) -> Result<(), SinkError>;
 }
 
-/// Writes a small object in one go (schemas, reports) and returns it staged.
+/// Writes a small object in one go (schemas, reports) and returns it sealed.
 pub fn stage_bytes(
     destination: &dyn Destination,
     key: &str,
@@ -55,5 +62,6 @@ pub fn stage_bytes(
         path: destination.location(key),
         source,
     })?;
+    object.seal()?;
     Ok(object)
 }
