@@ -6,6 +6,8 @@ mod guests;
 
 #[path = "../support/moto.rs"]
 mod moto;
+#[path = "../support/proxy.rs"]
+mod proxy;
 
 mod harness;
 

@@ -242,3 +242,63 @@ fn failed_run_aborts_uploads_and_keeps_the_previous_dataset() {
         "the previous dataset changed"
     );
 }
+
+#[test]
+fn endpoint_lost_mid_upload_leaves_no_parts_and_the_previous_dataset() {
+    let moto = moto();
+    let dir = tempfile::tempdir().unwrap();
+    let small = sample_input(dir.path(), 2_000);
+    run_to(&url("lost"), &small, &moto.writer, &[]).assert_ok();
+    let checker = Checker::new(moto);
+    let before = checker.objects("lost");
+
+    let big = sample_input(dir.path(), 400_000);
+    let target = moto.endpoint.trim_start_matches("http://").parse().unwrap();
+    let proxy = crate::proxy::FlakyProxy::start(target);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
+        .args([
+            "run",
+            &path_arg(&guests().ecommerce),
+            "--input",
+            &path_arg(&big),
+            "--out",
+            &url("lost"),
+            "--quiet",
+        ])
+        .args(["--s3-endpoint", &proxy.endpoint, "--s3-part-size-mib", "5"])
+        .args(SAMPLE_WINDOW)
+        .envs(aws_env(&moto.writer))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Cut the endpoint once two parts have gone through, then bring it back: the run must
+    // fail, and its abort (which retries) must clean up once the endpoint is back.
+    let waited = std::time::Instant::now();
+    while proxy.client_bytes() < 11 << 20 && child.try_wait().unwrap().is_none() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(300),
+            "upload never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    proxy.set_up(false);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    proxy.set_up(true);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the run should fail:\n{stderr}"
+    );
+    assert!(stderr.contains("S3 s3://"), "{stderr}");
+    assert_eq!(
+        checker.open_uploads("lost"),
+        0,
+        "multipart uploads left open"
+    );
+    assert!(
+        checker.objects("lost") == before,
+        "the previous dataset changed"
+    );
+}
