@@ -14,3 +14,4 @@ pub mod sample;
 pub mod sink;
 pub mod source;
 pub mod window;
+pub mod workers;

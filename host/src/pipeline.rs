@@ -5,7 +5,6 @@ use arrow_array::RecordBatch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::manifest::{DatasetKind, Manifest};
@@ -15,6 +14,7 @@ use crate::reduce::EntityReducer;
 use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, stage_bytes};
 use crate::source::{LocalSource, SourceError};
 use crate::window::DateWindow;
+use crate::workers::{WorkerSettings, transform_in_order};
 
 /// Rows per batch read from the source and sent through the plugin.
 pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
@@ -43,6 +43,8 @@ pub struct RunPlan {
     /// `NAME=VALUE` plugin options.
     pub options: Vec<String>,
     pub batch_rows: usize,
+    /// Plugin instances running at once.
+    pub workers: usize,
     pub limits: Limits,
     pub cache_dir: Option<PathBuf>,
 }
@@ -132,44 +134,29 @@ pub fn run(
     let rows_total = source.row_count_hint();
 
     let mut datasets = DatasetStates::new(manifest, destination)?;
-    let mut instance = plugin
-        .instantiate()
-        .map_err(|e| RunError::Instantiate(format!("{e:#}")))?;
     let mut counts = Counts::default();
 
-    // Decoding runs on its own thread, ahead of the plugin by a few batches.
-    let (sender, receiver) = mpsc::sync_channel::<Result<RecordBatch, SourceError>>(4);
-    std::thread::scope(|scope| -> Result<(), RunError> {
-        scope.spawn(move || {
-            for batch in source.into_batches() {
-                let failed = batch.is_err();
-                if sender.send(batch).is_err() || failed {
-                    break;
-                }
+    let settings = WorkerSettings {
+        workers: plan.workers,
+        window: plan.window,
+        options: &options,
+    };
+    let plugin_log = transform_in_order(&plugin, source.into_batches(), &settings, |batch| {
+        counts.rows_read += batch.rows_read;
+        counts.rows_outside_window += batch.rows_outside_window;
+        counts.rows_transformed += batch.rows_transformed;
+        if let Some(output) = batch.output {
+            for (reason, rows) in output.dropped {
+                *counts.dropped.entry(reason).or_default() += rows;
             }
-        });
-        for (batch_index, batch) in receiver.iter().enumerate() {
-            let batch = batch?;
-            counts.rows_read += batch.num_rows() as u64;
-            let (batch, outside) = plan.window.apply(batch, manifest.source.time_index);
-            counts.rows_outside_window += outside as u64;
-            if batch.num_rows() > 0 {
-                counts.rows_transformed += batch.num_rows() as u64;
-                let result = instance.transform(&options, &batch, batch_index as u64)?;
-                for (reason, rows) in result.dropped {
-                    *counts.dropped.entry(reason).or_default() += rows;
-                }
-                datasets.add(result.datasets)?;
-            }
-            progress(Progress {
-                rows_read: counts.rows_read,
-                rows_total,
-            });
+            datasets.add(output.datasets)?;
         }
+        progress(Progress {
+            rows_read: counts.rows_read,
+            rows_total,
+        });
         Ok(())
     })?;
-    let plugin_log = instance.drain_logs();
-    drop(instance);
 
     let (staged, readiness) = datasets.finish(destination)?;
     let readiness_report = readiness.report(manifest, counts.dropped.clone());

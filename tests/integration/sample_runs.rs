@@ -169,3 +169,26 @@ fn folders_and_globs_read_every_file() {
     from_glob.assert_ok();
     assert_eq!(from_glob.json()["rows_read"], 1_000);
 }
+
+#[test]
+fn output_does_not_depend_on_the_number_of_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    sample("ecommerce", 30_000, &input);
+    let outputs: Vec<_> = ["1", "3"]
+        .iter()
+        .map(|workers| {
+            let out = dir.path().join(format!("out-{workers}"));
+            let window = ["--workers", workers, "--batch-rows", "4096"]
+                .into_iter()
+                .chain(SAMPLE_WINDOW)
+                .collect::<Vec<_>>();
+            run_ecommerce(&input, &out, &window);
+            snapshot(&out)
+        })
+        .collect();
+    assert!(
+        outputs[0].len() == 10 && outputs[0] == outputs[1],
+        "outputs differ between 1 and 3 workers"
+    );
+}

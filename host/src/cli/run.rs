@@ -52,6 +52,9 @@ pub struct RunArgs {
     /// Rows per batch sent through the plugin.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_ROWS)]
     batch_rows: usize,
+    /// Plugin instances transforming batches at once [default: number of CPUs].
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
     /// Time one plugin call (one batch) may take before it is stopped.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     plugin_timeout_secs: f64,
@@ -96,6 +99,9 @@ impl RunArgs {
             window,
             options: self.options.clone(),
             batch_rows: self.batch_rows,
+            workers: self
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             limits: Limits {
                 call_timeout: Duration::from_secs_f64(self.plugin_timeout_secs),
                 max_memory: self.plugin_memory_mib << 20,
