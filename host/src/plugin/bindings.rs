@@ -5,10 +5,8 @@ wasmtime::component::bindgen!({
     path: "../wit",
 });
 
-pub use exports::rechost::plugin::plugin::Guest as PluginExports;
 pub use rechost::plugin::types;
 
-/// The contract version this host implements (`package rechost:plugin@...`).
-pub const CONTRACT_PACKAGE: &str = "rechost:plugin";
+/// The contract this host implements (`package rechost:plugin@...` in `wit/plugin.wit`).
 pub const CONTRACT_INTERFACE: &str = "rechost:plugin/plugin";
 pub const CONTRACT_VERSION: &str = "0.1.0";

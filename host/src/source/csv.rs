@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Batches, SourceError, locate_columns, normalize};
+use super::{Batches, SourceError, normalized, project};
 use crate::manifest::SourceSpec;
 
 fn unreadable(file: &Path, e: impl ToString) -> SourceError {
@@ -35,31 +35,14 @@ pub fn open(file: &Path, spec: &SourceSpec, batch_size: usize) -> Result<Batches
             .map(|name| Field::new(name, Arrow::Utf8, true))
             .collect::<Vec<_>>(),
     );
-    let positions = locate_columns(file, &schema, spec)?;
-    // The reader returns projected columns in ascending file order; map them back.
-    let mut projection = positions.clone();
-    projection.sort_unstable();
-    projection.dedup();
-    let order: Vec<usize> = positions
-        .iter()
-        .map(|p| projection.binary_search(p).expect("projected"))
-        .collect();
-
+    let projection = project(file, &schema, spec)?;
     let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
         .with_header(true)
         .with_batch_size(batch_size)
-        .with_projection(projection)
+        .with_projection(projection.columns)
         .build(File::open(file).map_err(io)?)
         .map_err(|e| unreadable(file, e))?;
-
-    let file = file.to_path_buf();
-    let spec = spec.clone();
-    let mut next_row = 1u64;
-    Ok(Box::new(reader.map(move |raw| {
-        let raw = raw.map_err(|e| unreadable(&file, e))?;
-        let first_row = next_row;
-        next_row += raw.num_rows() as u64;
-        let columns = order.iter().map(|&i| raw.column(i).clone()).collect();
-        normalize::batch(&file, &spec, columns, raw.num_rows(), first_row)
-    })))
+    let path = file.to_path_buf();
+    let raw = reader.map(move |batch| batch.map_err(|e| unreadable(&path, e)));
+    Ok(normalized(file, spec, projection.order, raw))
 }

@@ -174,6 +174,44 @@ fn locate_columns(
 
 type Batches = Box<dyn Iterator<Item = Result<RecordBatch, SourceError>> + Send>;
 
+/// The file columns to read (ascending, as readers return them) and, for each spec column,
+/// its position among them.
+struct Projection {
+    columns: Vec<usize>,
+    order: Vec<usize>,
+}
+
+fn project(file: &Path, schema: &Schema, spec: &SourceSpec) -> Result<Projection, SourceError> {
+    let positions = locate_columns(file, schema, spec)?;
+    let mut columns = positions.clone();
+    columns.sort_unstable();
+    columns.dedup();
+    let order = positions
+        .iter()
+        .map(|p| columns.binary_search(p).expect("projected"))
+        .collect();
+    Ok(Projection { columns, order })
+}
+
+/// A file's projected raw batches as manifest-shaped batches, counting rows for messages.
+fn normalized(
+    file: &Path,
+    spec: &SourceSpec,
+    order: Vec<usize>,
+    raw: impl Iterator<Item = Result<RecordBatch, SourceError>> + Send + 'static,
+) -> Batches {
+    let file = file.to_path_buf();
+    let spec = spec.clone();
+    let mut next_row = 1u64;
+    Box::new(raw.map(move |raw| {
+        let raw = raw?;
+        let first_row = next_row;
+        next_row += raw.num_rows() as u64;
+        let columns = order.iter().map(|&i| raw.column(i).clone()).collect();
+        normalize::batch(&file, &spec, columns, raw.num_rows(), first_row)
+    }))
+}
+
 impl LocalSource {
     pub fn open(input: &str, spec: &SourceSpec, batch_size: usize) -> Result<Self, SourceError> {
         Ok(Self {

@@ -2,7 +2,7 @@
 //! exactly as `shared/SPEC.md` §3 defines them.
 
 use rechost_plugin_sdk::{
-    Batch, ColumnRole, ColumnSpec, DataType, DatasetKind, DatasetSpec, DropCounter,
+    Batch, ColumnRole, ColumnSpec, ColumnSpecExt, DataType, DatasetKind, DatasetSpec, DropCounter,
     EntityReduction, Float64Builder, Input, Int64Builder, Manifest, OptionSpec, Options, Plugin,
     RecommenderSpec, Reduction, SourceSpec, TimestampBuilder, TransformOutput, Utf8Builder, batch,
     column,
@@ -28,20 +28,6 @@ const SEPARATOR_OPTION: &str = "category-separator";
 const MISSING_USER: &str = "USER_ID is NULL or empty";
 const MISSING_ITEM: &str = "ITEM_ID is NULL or empty";
 
-fn with_role(spec: ColumnSpec, role: ColumnRole) -> ColumnSpec {
-    ColumnSpec {
-        role: Some(role),
-        ..spec
-    }
-}
-
-fn categorical(spec: ColumnSpec) -> ColumnSpec {
-    ColumnSpec {
-        categorical: true,
-        ..spec
-    }
-}
-
 /// Users and items keep their latest row: by event time, ties by the greatest event id.
 fn latest_row() -> Vec<ColumnSpec> {
     vec![
@@ -50,20 +36,16 @@ fn latest_row() -> Vec<ColumnSpec> {
     ]
 }
 
+/// Personalize's ECOMMERCE recommenders all need 1000 interactions (of a type).
 fn recommender(name: &str, event_type: Option<&str>) -> RecommenderSpec {
-    RecommenderSpec {
-        name: name.to_string(),
-        min_interactions: 1000,
-        event_type: event_type.map(str::to_string),
-        needs_items: false,
-    }
+    rechost_plugin_sdk::recommender(name, 1000, event_type, false)
 }
 
 impl Plugin for Ecommerce {
     fn manifest() -> Manifest {
         use DataType::*;
-        let user_id = with_role(column("USER_ID", Utf8, false), ColumnRole::UserId);
-        let item_id = with_role(column("ITEM_ID", Utf8, false), ColumnRole::ItemId);
+        let user_id = column("USER_ID", Utf8, false).role(ColumnRole::UserId);
+        let item_id = column("ITEM_ID", Utf8, false).role(ColumnRole::ItemId);
         Manifest {
             name: "snowplow-ecommerce".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -94,8 +76,8 @@ impl Plugin for Ecommerce {
                     columns: vec![
                         user_id.clone(),
                         item_id.clone(),
-                        with_role(column("TIMESTAMP", Int64, false), ColumnRole::EventTime),
-                        with_role(column("EVENT_TYPE", Utf8, false), ColumnRole::EventType),
+                        column("TIMESTAMP", Int64, false).role(ColumnRole::EventTime),
+                        column("EVENT_TYPE", Utf8, false).role(ColumnRole::EventType),
                     ],
                     reduction: Reduction::Events,
                 },
@@ -104,7 +86,7 @@ impl Plugin for Ecommerce {
                     kind: DatasetKind::Users,
                     columns: vec![
                         user_id,
-                        categorical(column("ECOMMERCE_USER_IS_GUEST", Utf8, false)),
+                        column("ECOMMERCE_USER_IS_GUEST", Utf8, false).categorical(),
                     ],
                     reduction: Reduction::Entity(EntityReduction {
                         key: "USER_ID".into(),
@@ -117,7 +99,7 @@ impl Plugin for Ecommerce {
                     columns: vec![
                         item_id,
                         column("PRICE", Float64, true),
-                        categorical(column("CATEGORY_L1", Utf8, true)),
+                        column("CATEGORY_L1", Utf8, true).categorical(),
                     ],
                     reduction: Reduction::Entity(EntityReduction {
                         key: "ITEM_ID".into(),

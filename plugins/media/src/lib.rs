@@ -2,9 +2,9 @@
 //! `shared/SPEC.md` §3 defines them.
 
 use rechost_plugin_sdk::{
-    ColumnRole, ColumnSpec, DataType, DatasetKind, DatasetSpec, DropCounter, Input, Int64Builder,
-    Manifest, Options, Plugin, RecommenderSpec, Reduction, SourceSpec, TransformOutput,
-    Utf8Builder, batch, column,
+    ColumnRole, ColumnSpecExt, DataType, DatasetKind, DatasetSpec, DropCounter, Input,
+    Int64Builder, Manifest, Options, Plugin, Reduction, SourceSpec, TransformOutput, Utf8Builder,
+    batch, column, recommender,
 };
 
 pub struct Media;
@@ -20,22 +20,6 @@ const IS_VALID_PLAY: usize = 5;
 
 const MISSING_USER: &str = "USER_ID is NULL or empty";
 const MISSING_ITEM: &str = "ITEM_ID is NULL or empty";
-
-fn with_role(spec: ColumnSpec, role: ColumnRole) -> ColumnSpec {
-    ColumnSpec {
-        role: Some(role),
-        ..spec
-    }
-}
-
-fn recommender(name: &str, event_type: Option<&str>, needs_items: bool) -> RecommenderSpec {
-    RecommenderSpec {
-        name: name.to_string(),
-        min_interactions: 1000,
-        event_type: event_type.map(str::to_string),
-        needs_items,
-    }
-}
 
 impl Plugin for Media {
     fn manifest() -> Manifest {
@@ -64,19 +48,19 @@ impl Plugin for Media {
                 name: "snowplow_recommendations_media_interactions".into(),
                 kind: DatasetKind::Interactions,
                 columns: vec![
-                    with_role(column("USER_ID", Utf8, false), ColumnRole::UserId),
-                    with_role(column("ITEM_ID", Utf8, false), ColumnRole::ItemId),
-                    with_role(column("TIMESTAMP", Int64, false), ColumnRole::EventTime),
-                    with_role(column("EVENT_TYPE", Utf8, false), ColumnRole::EventType),
+                    column("USER_ID", Utf8, false).role(ColumnRole::UserId),
+                    column("ITEM_ID", Utf8, false).role(ColumnRole::ItemId),
+                    column("TIMESTAMP", Int64, false).role(ColumnRole::EventTime),
+                    column("EVENT_TYPE", Utf8, false).role(ColumnRole::EventType),
                 ],
                 reduction: Reduction::Events,
             }],
             recommenders: vec![
-                recommender("Because you watched X", Some("Watch"), false),
-                recommender("Most popular", Some("Watch"), false),
-                recommender("Trending now", None, false),
-                recommender("More like X", None, true),
-                recommender("Top picks for you", None, true),
+                recommender("Because you watched X", 1000, Some("Watch"), false),
+                recommender("Most popular", 1000, Some("Watch"), false),
+                recommender("Trending now", 1000, None, false),
+                recommender("More like X", 1000, None, true),
+                recommender("Top picks for you", 1000, None, true),
             ],
             options: vec![],
         }

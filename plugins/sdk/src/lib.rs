@@ -92,6 +92,43 @@ pub fn column(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
     }
 }
 
+/// Builder-style flags on a column spec: `column("ITEM_ID", Utf8, false).role(ItemId)`.
+pub trait ColumnSpecExt {
+    fn role(self, role: ColumnRole) -> Self;
+    fn categorical(self) -> Self;
+}
+
+impl ColumnSpecExt for ColumnSpec {
+    fn role(self, role: ColumnRole) -> Self {
+        ColumnSpec {
+            role: Some(role),
+            ..self
+        }
+    }
+
+    fn categorical(self) -> Self {
+        ColumnSpec {
+            categorical: true,
+            ..self
+        }
+    }
+}
+
+/// A recommender needing `min_interactions` interactions (of `event_type`, or of any type).
+pub fn recommender(
+    name: &str,
+    min_interactions: u64,
+    event_type: Option<&str>,
+    needs_items: bool,
+) -> RecommenderSpec {
+    RecommenderSpec {
+        name: name.to_string(),
+        min_interactions,
+        event_type: event_type.map(str::to_string),
+        needs_items,
+    }
+}
+
 /// Counts rows dropped by reason, keeping the order reasons were first seen.
 #[derive(Debug, Default)]
 pub struct DropCounter(Vec<DroppedRows>);
