@@ -5,7 +5,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
 });
 
-pub use rechost::plugin::types;
+pub use self::rechost::plugin::types;
 
 /// The contract this host implements (`package rechost:plugin@...` in `wit/plugin.wit`).
 pub const CONTRACT_INTERFACE: &str = "rechost:plugin/plugin";
