@@ -88,13 +88,21 @@ pub struct RunSummary {
 }
 
 /// The readiness report as written beside the datasets: the report plus what produced it.
-/// No wall-clock time in it: the same run writes the same bytes.
+/// Nothing run-specific in it (time, paths, cache state): the same run writes the same bytes.
 #[derive(Serialize)]
 struct ReadinessFile<'a> {
-    plugin: &'a PluginInfo,
+    plugin: PluginIdentity<'a>,
     window: &'a DateWindow,
     #[serde(flatten)]
     readiness: &'a ReadinessReport,
+}
+
+#[derive(Serialize)]
+struct PluginIdentity<'a> {
+    name: &'a str,
+    version: &'a str,
+    domain: &'a str,
+    sha256: &'a str,
 }
 
 /// The key of the readiness report for a domain, e.g. `readiness-ecommerce.json`.
@@ -170,7 +178,12 @@ pub fn run(
     };
     let readiness_key = readiness_key(&manifest.domain);
     let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
-        plugin: &info,
+        plugin: PluginIdentity {
+            name: &info.name,
+            version: &info.version,
+            domain: &info.domain,
+            sha256: &info.sha256,
+        },
         window: &plan.window,
         readiness: &readiness_report,
     })
