@@ -76,8 +76,8 @@ pub struct ReadinessReport {
 #[derive(Default)]
 struct InteractionStats {
     count: u64,
-    per_user: HashMap<Box<str>, u32>,
-    items: HashSet<Box<str>>,
+    per_user: HashMap<Box<str>, u32, ahash::RandomState>,
+    items: HashSet<Box<str>, ahash::RandomState>,
     per_event_type: BTreeMap<String, u64>,
     min_time: Option<i64>,
     max_time: Option<i64>,

@@ -25,33 +25,65 @@ enum Cell {
     Boolean(bool),
 }
 
+/// A cell read in place from an array (no allocation), compared against stored cells.
+#[derive(Debug, Clone, Copy)]
+enum CellRef<'a> {
+    Null,
+    Utf8(&'a str),
+    Int64(i64),
+    Float64(f64),
+    Boolean(bool),
+}
+
 impl Cell {
-    fn cmp_nulls_lowest(&self, other: &Cell) -> Ordering {
+    fn as_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Null => CellRef::Null,
+            Cell::Utf8(v) => CellRef::Utf8(v),
+            Cell::Int64(v) => CellRef::Int64(*v),
+            Cell::Float64(v) => CellRef::Float64(*v),
+            Cell::Boolean(v) => CellRef::Boolean(*v),
+        }
+    }
+}
+
+impl CellRef<'_> {
+    fn to_owned(self) -> Cell {
+        match self {
+            CellRef::Null => Cell::Null,
+            CellRef::Utf8(v) => Cell::Utf8(v.into()),
+            CellRef::Int64(v) => Cell::Int64(v),
+            CellRef::Float64(v) => Cell::Float64(v),
+            CellRef::Boolean(v) => Cell::Boolean(v),
+        }
+    }
+
+    fn cmp_nulls_lowest(self, other: CellRef<'_>) -> Ordering {
         match (self, other) {
-            (Cell::Null, Cell::Null) => Ordering::Equal,
-            (Cell::Null, _) => Ordering::Less,
-            (_, Cell::Null) => Ordering::Greater,
-            (Cell::Utf8(a), Cell::Utf8(b)) => a.cmp(b),
-            (Cell::Int64(a), Cell::Int64(b)) => a.cmp(b),
-            (Cell::Float64(a), Cell::Float64(b)) => a.total_cmp(b),
-            (Cell::Boolean(a), Cell::Boolean(b)) => a.cmp(b),
+            (CellRef::Null, CellRef::Null) => Ordering::Equal,
+            (CellRef::Null, _) => Ordering::Less,
+            (_, CellRef::Null) => Ordering::Greater,
+            (CellRef::Utf8(a), CellRef::Utf8(b)) => a.cmp(b),
+            (CellRef::Int64(a), CellRef::Int64(b)) => a.cmp(&b),
+            (CellRef::Float64(a), CellRef::Float64(b)) => a.total_cmp(&b),
+            (CellRef::Boolean(a), CellRef::Boolean(b)) => a.cmp(&b),
             _ => unreachable!("columns are checked against their declared types"),
         }
     }
 }
 
-fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> Cell {
+fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> CellRef<'_> {
     if array.is_null(row) {
-        return Cell::Null;
+        return CellRef::Null;
     }
     match data_type {
-        DataType::Utf8 => Cell::Utf8(array.as_string::<i32>().value(row).into()),
-        DataType::Int64 => Cell::Int64(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Utf8 => CellRef::Utf8(array.as_string::<i32>().value(row)),
+        DataType::Int64 => CellRef::Int64(array.as_primitive::<Int64Type>().value(row)),
         DataType::Timestamp => {
-            Cell::Int64(array.as_primitive::<TimestampMicrosecondType>().value(row))
+            CellRef::Int64(array.as_primitive::<TimestampMicrosecondType>().value(row))
         }
-        DataType::Float64 => Cell::Float64(array.as_primitive::<Float64Type>().value(row)),
-        DataType::Boolean => Cell::Boolean(array.as_boolean().value(row)),
+        DataType::Float64 => CellRef::Float64(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Boolean => CellRef::Boolean(array.as_boolean().value(row)),
     }
 }
 
@@ -83,7 +115,7 @@ pub struct EntityReducer {
     types: Vec<DataType>,
     written: usize,
     schema: SchemaRef,
-    rows: HashMap<Box<[u8]>, Vec<Cell>>,
+    rows: HashMap<Box<[u8]>, Vec<Cell>, ahash::RandomState>,
 }
 
 /// Rows per output batch when the reduced rows are handed to the writers.
@@ -100,7 +132,7 @@ impl EntityReducer {
             types: spec.returned_columns().map(|c| c.data_type).collect(),
             written: spec.columns.len(),
             schema: spec.written_schema(),
-            rows: HashMap::new(),
+            rows: HashMap::default(),
         })
     }
 
@@ -155,7 +187,7 @@ fn cells(types: &[DataType], columns: &[ArrayRef], row: usize) -> Vec<Cell> {
     columns
         .iter()
         .zip(types)
-        .map(|(array, &data_type)| cell(array, data_type, row))
+        .map(|(array, &data_type)| cell(array, data_type, row).to_owned())
         .collect()
 }
 
@@ -170,7 +202,7 @@ fn is_later(
 ) -> bool {
     for index in written..types.len() {
         let candidate = cell(&columns[index], types[index], row);
-        match candidate.cmp_nulls_lowest(&stored[index]) {
+        match candidate.cmp_nulls_lowest(stored[index].as_ref()) {
             Ordering::Equal => continue,
             ordering => return ordering == Ordering::Greater,
         }
