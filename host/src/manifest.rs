@@ -186,8 +186,13 @@ pub enum ManifestError {
     Duplicate { what: &'static str, name: String },
     #[error("{what} has an empty name")]
     EmptyName { what: &'static str },
-    #[error("dataset name `{name}` must be a plain folder name (letters, digits, `_`, `-`, `.`)")]
+    #[error(
+        "dataset name `{name}` must be a plain folder name (letters, digits, `_`, `-`, `.`) \
+         not starting with `readiness-`"
+    )]
     BadDatasetName { name: String },
+    #[error("domain `{domain}` must be letters, digits, `_` or `-` (it names the report file)")]
+    BadDomain { domain: String },
     #[error("source time column `{name}` is not a timestamp column of the source")]
     BadTimeColumn { name: String },
     #[error("dataset `{dataset}`: key column `{key}` is not a non-nullable column of the dataset")]
@@ -276,14 +281,25 @@ impl Manifest {
         )?;
         let time_index = source_columns
             .iter()
-            .position(|c| c.name == m.source.time_column && c.data_type == DataType::Timestamp)
+            .position(|c| {
+                c.name.eq_ignore_ascii_case(&m.source.time_column)
+                    && c.data_type == DataType::Timestamp
+            })
             .ok_or_else(|| ManifestError::BadTimeColumn {
                 name: m.source.time_column.clone(),
             })?;
 
         let mut datasets = Vec::new();
+        let domain_ok = !m.domain.is_empty()
+            && m.domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+        if !domain_ok {
+            return Err(ManifestError::BadDomain { domain: m.domain });
+        }
         for d in m.datasets {
-            if !is_plain_name(&d.name) {
+            // Folders beside the readiness report: never a path, never the report's name.
+            if !is_plain_name(&d.name) || d.name.starts_with("readiness-") {
                 return Err(ManifestError::BadDatasetName { name: d.name });
             }
             let columns: Vec<ColumnSpec> = d.columns.into_iter().map(convert_column).collect();
@@ -399,5 +415,87 @@ impl Manifest {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wit_column(name: &str, data_type: wit::DataType) -> wit::ColumnSpec {
+        wit::ColumnSpec {
+            name: name.into(),
+            data_type,
+            nullable: true,
+            categorical: false,
+            role: None,
+        }
+    }
+
+    fn manifest(domain: &str, dataset: &str, time_column: &str) -> wit::Manifest {
+        wit::Manifest {
+            name: "p".into(),
+            version: "1".into(),
+            description: String::new(),
+            domain: domain.into(),
+            source: wit::SourceSpec {
+                table: "t".into(),
+                columns: vec![wit_column("TS", wit::DataType::Timestamp)],
+                time_column: time_column.into(),
+            },
+            datasets: vec![wit::DatasetSpec {
+                name: dataset.into(),
+                kind: wit::DatasetKind::Other,
+                columns: vec![wit_column("A", wit::DataType::Utf8)],
+                reduction: wit::Reduction::Events,
+            }],
+            recommenders: vec![],
+            options: vec![wit::OptionSpec {
+                name: "sep".into(),
+                description: String::new(),
+                default_value: "/".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_valid_manifest_converts_and_time_column_matches_case_insensitively() {
+        let m = Manifest::from_wit(manifest("ECOMMERCE", "events", "ts")).unwrap();
+        assert_eq!(m.source.time_index, 0);
+    }
+
+    #[test]
+    fn names_that_could_escape_the_output_folder_are_rejected() {
+        for domain in ["../x", "a/b", ""] {
+            assert!(matches!(
+                Manifest::from_wit(manifest(domain, "events", "TS")),
+                Err(ManifestError::BadDomain { .. })
+            ));
+        }
+        for dataset in ["..", "a/b", "readiness-ecommerce.json", ""] {
+            assert!(matches!(
+                Manifest::from_wit(manifest("D", dataset, "TS")),
+                Err(ManifestError::BadDatasetName { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn options_resolve_over_defaults_and_unknown_ones_are_named() {
+        let m = Manifest::from_wit(manifest("D", "events", "TS")).unwrap();
+        assert_eq!(
+            m.resolve_options(&[]).unwrap(),
+            vec![("sep".into(), "/".into())]
+        );
+        assert_eq!(
+            m.resolve_options(&["sep=|".into()]).unwrap(),
+            vec![("sep".into(), "|".into())]
+        );
+        let err = m.resolve_options(&["colour=red".into()]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown option `colour`; the plugin accepts: sep")
+        );
+        assert!(m.resolve_options(&["sep".into()]).is_err());
     }
 }

@@ -33,6 +33,24 @@ pub enum RunError {
     Engine(String),
     #[error("cannot instantiate plugin: {0}")]
     Instantiate(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(
+        "committing the output failed after {} was already replaced: {source}",
+        committed.join(", ")
+    )]
+    PartialCommit {
+        committed: Vec<String>,
+        #[source]
+        source: SinkError,
+    },
+}
+
+impl RunError {
+    /// Whether the previous output is untouched (every error but a partial commit).
+    pub fn output_unchanged(&self) -> bool {
+        !matches!(self, RunError::PartialCommit { .. })
+    }
 }
 
 /// Everything a run needs, already validated.
@@ -155,7 +173,8 @@ pub fn run(
         counts.rows_transformed += batch.rows_transformed;
         if let Some(output) = batch.output {
             for (reason, rows) in output.dropped {
-                *counts.dropped.entry(reason).or_default() += rows;
+                let count = counts.dropped.entry(reason).or_default();
+                *count = count.saturating_add(rows);
             }
             datasets.add(output.datasets)?;
         }
@@ -192,18 +211,26 @@ pub fn run(
 
     // Everything is complete: make it visible, the readiness report last (it marks a
     // finished run).
-    let mut summaries = Vec::new();
+    let mut summaries: Vec<DatasetSummary> = Vec::new();
+    let partial = |summaries: &[DatasetSummary], source| RunError::PartialCommit {
+        committed: summaries.iter().map(|s| s.name.clone()).collect(),
+        source,
+    };
     for ((staged, rows_returned), spec) in staged.into_iter().zip(&manifest.datasets) {
-        summaries.push(DatasetSummary {
+        let summary = DatasetSummary {
             name: staged.name.clone(),
             kind: spec.kind,
             rows_returned,
             rows_written: staged.rows,
             location: destination.location(&spec.name),
-        });
-        staged.commit()?;
+        };
+        // A dataset's own files may be half replaced when its commit fails.
+        let mut touched = summaries.clone();
+        touched.push(summary.clone());
+        staged.commit().map_err(|e| partial(&touched, e))?;
+        summaries.push(summary);
     }
-    staged_report.commit()?;
+    staged_report.commit().map_err(|e| partial(&summaries, e))?;
 
     Ok(RunSummary {
         plugin: info,

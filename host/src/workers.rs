@@ -1,13 +1,13 @@
 //! Runs the plugin over the source's batches on several instances at once and hands the
 //! results back in input order, so output is identical whatever the thread count.
 //!
-//! Threads: one decodes the source, `workers` each own a plugin instance (window + transform),
-//! the caller's thread consumes results in order. Channels are bounded: memory stays a few
-//! batches per thread whatever the input size.
+//! Threads: one decodes the source and deals batches round-robin to `workers` threads, each
+//! owning a plugin instance (window + transform); the caller's thread takes results round-robin
+//! too, which restores input order without buffering. Every channel is bounded: memory stays a
+//! few batches per thread whatever the input size.
 
 use arrow_array::RecordBatch;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc;
 
 use crate::pipeline::RunError;
 use crate::plugin::{Plugin, TransformResult};
@@ -29,6 +29,9 @@ pub struct WorkerSettings<'a> {
     pub options: &'a [(String, String)],
 }
 
+/// Batches in flight per worker, each way.
+const QUEUE: usize = 2;
+
 /// Feeds `batches` through `plugin`; calls `consume` with each result in input order. Stops at
 /// the first error (in input order) and returns it. Returns what the plugin printed.
 pub fn transform_in_order(
@@ -37,89 +40,104 @@ pub fn transform_in_order(
     settings: &WorkerSettings<'_>,
     mut consume: impl FnMut(Transformed) -> Result<(), RunError>,
 ) -> Result<String, RunError> {
-    let workers = settings.workers.max(1);
-    let instances = (0..workers)
+    let instances = (0..settings.workers.max(1))
         .map(|_| plugin.instantiate())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| RunError::Instantiate(format!("{e:#}")))?;
     let time_index = plugin.manifest.source.time_index;
 
     std::thread::scope(|scope| {
-        let (batch_sender, batch_receiver) = mpsc::sync_channel(workers * 2);
-        scope.spawn(move || {
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        let mut workers = Vec::new();
+        for mut instance in instances {
+            let (input, worker_input) =
+                mpsc::sync_channel::<(u64, Result<RecordBatch, SourceError>)>(QUEUE);
+            let (worker_output, output) = mpsc::sync_channel(QUEUE);
+            inputs.push(input);
+            outputs.push(output);
+            workers.push(scope.spawn(move || {
+                for (index, batch) in worker_input {
+                    let result = batch.map_err(RunError::from).and_then(|batch| {
+                        let rows_read = batch.num_rows() as u64;
+                        let (batch, outside) = settings.window.apply(batch, time_index);
+                        let rows_transformed = batch.num_rows() as u64;
+                        let output = if rows_transformed > 0 {
+                            Some(instance.transform(settings.options, &batch, index)?)
+                        } else {
+                            None
+                        };
+                        Ok(Transformed {
+                            rows_read,
+                            rows_outside_window: outside as u64,
+                            rows_transformed,
+                            output,
+                        })
+                    });
+                    let failed = result.is_err();
+                    if worker_output.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+                instance.drain_logs()
+            }));
+        }
+
+        let reader = scope.spawn(move || {
+            let mut sent = 0u64;
             for (index, batch) in batches.enumerate() {
                 let failed = batch.is_err();
-                if batch_sender.send((index as u64, batch)).is_err() || failed {
+                if inputs[index % inputs.len()]
+                    .send((index as u64, batch))
+                    .is_err()
+                {
+                    break;
+                }
+                sent += 1;
+                if failed {
                     break;
                 }
             }
+            sent
         });
 
-        let batch_receiver = Arc::new(Mutex::new(batch_receiver));
-        let (result_sender, result_receiver) = mpsc::sync_channel(workers * 2);
-        let handles: Vec<_> = instances
-            .into_iter()
-            .map(|mut instance| {
-                let batch_receiver = batch_receiver.clone();
-                let result_sender = result_sender.clone();
-                scope.spawn(move || {
-                    loop {
-                        let next = batch_receiver
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .recv();
-                        let Ok((index, batch)) = next else { break };
-                        let result = batch.map_err(RunError::from).and_then(|batch| {
-                            let rows_read = batch.num_rows() as u64;
-                            let (batch, outside) = settings.window.apply(batch, time_index);
-                            let rows_transformed = batch.num_rows() as u64;
-                            let output = if rows_transformed > 0 {
-                                Some(instance.transform(settings.options, &batch, index)?)
-                            } else {
-                                None
-                            };
-                            Ok(Transformed {
-                                rows_read,
-                                rows_outside_window: outside as u64,
-                                rows_transformed,
-                                output,
-                            })
-                        });
-                        let failed = result.is_err();
-                        if result_sender.send((index, result)).is_err() || failed {
-                            break;
-                        }
-                    }
-                    instance.drain_logs()
-                })
-            })
-            .collect();
-        drop(result_sender);
-
-        // Results arrive in any order; hand them on in input order.
-        let mut pending = BTreeMap::new();
-        let mut next = 0u64;
-        let consumed = (|| {
-            for (index, result) in result_receiver.iter() {
-                pending.insert(index, result);
-                while let Some(result) = pending.remove(&next) {
-                    consume(result?)?;
-                    next += 1;
-                }
+        // Batch i went to worker i % n: reading the workers in turn restores input order.
+        let mut consumed = 0u64;
+        let mut result = Ok(());
+        for turn in (0..outputs.len()).cycle() {
+            let Ok(transformed) = outputs[turn].recv() else {
+                break; // that worker has no more batches, so no later batch exists
+            };
+            if let Err(e) = transformed.and_then(&mut consume) {
+                result = Err(e);
+                break;
             }
-            Ok(())
-        })();
-        // Unblock the workers (their sends fail) before joining them.
-        drop(result_receiver);
-        let logs: Vec<String> = handles
+            consumed += 1;
+        }
+        // Unblock the threads (their sends fail) before joining them.
+        drop(outputs);
+        let logs: Vec<String> = workers
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect();
-        consumed.map(|()| {
-            logs.into_iter()
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+            .map(|w| w.join().map_err(|_| lost("a plugin worker panicked")))
+            .collect::<Result<_, _>>()?;
+        let sent = reader
+            .join()
+            .map_err(|_| lost("the source reader panicked"))?;
+        result?;
+        if consumed != sent {
+            return Err(lost(&format!(
+                "{sent} batches read but {consumed} processed"
+            )));
+        }
+        Ok(logs
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"))
     })
+}
+
+/// A broken invariant that would otherwise lose rows silently.
+fn lost(what: &str) -> RunError {
+    RunError::Internal(format!("{what}; nothing was written"))
 }

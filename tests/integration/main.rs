@@ -13,6 +13,7 @@ mod harness;
 
 mod cli;
 mod ecommerce_fixture;
+mod ecommerce_rules;
 mod input_errors;
 mod media;
 mod s3;

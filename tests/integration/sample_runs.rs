@@ -149,6 +149,13 @@ fn folders_and_globs_read_every_file() {
     sample("ecommerce", 1_000, &folder.join("part-0.parquet"));
     sample("ecommerce", 700, &folder.join("part=2/part-1.parquet"));
     std::fs::write(folder.join("_SUCCESS"), b"").unwrap();
+    // Job leftovers in `_`-prefixed folders are not data.
+    std::fs::create_dir_all(folder.join("_temporary/0")).unwrap();
+    sample(
+        "ecommerce",
+        300,
+        &folder.join("_temporary/0/part-9.parquet"),
+    );
     let from_folder = run_ecommerce(&folder, &dir.path().join("a"), &SAMPLE_WINDOW).json();
     assert_eq!(from_folder["rows_read"], 1_700);
     assert_eq!(from_folder["input_files"], 2);

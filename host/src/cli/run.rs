@@ -1,4 +1,3 @@
-use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,7 +8,7 @@ use std::time::Duration;
 
 use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunPlan, RunSummary};
 use rechost::plugin::Limits;
-use rechost::sink::s3::{MIN_PART_SIZE, S3Settings};
+use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
@@ -29,9 +28,10 @@ pub struct RunArgs {
     /// addressing. AWS_ENDPOINT_URL_S3 works too.
     #[arg(long, value_name = "URL")]
     s3_endpoint: Option<String>,
-    /// Size of the parts of S3 multipart uploads (minimum 5).
-    #[arg(long, value_name = "MIB", default_value_t = 8)]
-    s3_part_size_mib: usize,
+    /// Size of the parts of S3 multipart uploads (S3 allows 5 to 5120).
+    #[arg(long, value_name = "MIB", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(5..=5120))]
+    s3_part_size_mib: u64,
     /// First day of the window, YYYY-MM-DD (UTC, inclusive). Needs --end-date.
     #[arg(
         long,
@@ -44,7 +44,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DATE", requires = "start_date")]
     end_date: Option<NaiveDate>,
     /// Window of the last N whole days before today (UTC).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_LOOK_BACK_DAYS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LOOK_BACK_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
     look_back_days: u32,
     /// Plugin option (repeatable); `rechost inspect` lists a plugin's options.
     #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
@@ -59,8 +60,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     plugin_timeout_secs: f64,
     /// Memory the plugin may use.
-    #[arg(long, value_name = "MIB", default_value_t = 1024)]
-    plugin_memory_mib: usize,
+    #[arg(long, value_name = "MIB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    plugin_memory_mib: u64,
     /// Folder for compiled plugins [default: $RECHOST_CACHE_DIR or the user cache folder].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -84,14 +86,12 @@ impl RunArgs {
             (Some(start), Some(end)) => DateWindow::between(start, end)?,
             _ => DateWindow::look_back(self.look_back_days, chrono::Utc::now().date_naive())?,
         };
-        anyhow::ensure!(
-            self.plugin_timeout_secs.is_finite() && self.plugin_timeout_secs > 0.0,
-            "--plugin-timeout-secs must be a positive number of seconds"
-        );
-        anyhow::ensure!(
-            self.plugin_memory_mib > 0,
-            "--plugin-memory-mib must be positive"
-        );
+        let call_timeout = Duration::try_from_secs_f64(self.plugin_timeout_secs)
+            .ok()
+            .filter(|t| !t.is_zero() && *t <= Duration::from_secs(86_400))
+            .ok_or_else(|| {
+                anyhow::anyhow!("--plugin-timeout-secs must be between 0 and 86400 seconds")
+            })?;
         anyhow::ensure!(self.batch_rows > 0, "--batch-rows must be positive");
         Ok(RunPlan {
             plugin: self.plugin.clone(),
@@ -103,8 +103,8 @@ impl RunArgs {
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             limits: Limits {
-                call_timeout: Duration::from_secs_f64(self.plugin_timeout_secs),
-                max_memory: self.plugin_memory_mib << 20,
+                call_timeout,
+                max_memory: (self.plugin_memory_mib << 20) as usize,
                 ..Limits::default()
             },
             cache_dir: super::cache_dir(self.cache_dir.clone(), self.no_cache),
@@ -121,13 +121,9 @@ enum Output {
 impl Output {
     fn open(args: &RunArgs) -> anyhow::Result<Self> {
         if args.out.starts_with("s3://") {
-            anyhow::ensure!(
-                args.s3_part_size_mib << 20 >= MIN_PART_SIZE,
-                "--s3-part-size-mib must be at least 5 (S3's minimum part size)"
-            );
             let settings = S3Settings {
                 endpoint: args.s3_endpoint.clone(),
-                part_size: args.s3_part_size_mib << 20,
+                part_size: (args.s3_part_size_mib << 20) as usize,
             };
             Ok(Output::S3(S3Dir::connect(&args.out, &settings)?))
         } else {
@@ -178,13 +174,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let summary = pipeline::run(&plan, output.destination(), &on_progress);
     bar.finish_and_clear();
-    let summary = summary.with_context(|| {
-        format!(
-            "run of {} failed; {} was left unchanged",
-            plan.plugin.display(),
-            args.out
-        )
-    })?;
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(e) if e.output_unchanged() => {
+            let context = format!(
+                "run of {} failed; {} was left unchanged",
+                plan.plugin.display(),
+                args.out
+            );
+            return Err(anyhow::Error::new(e).context(context));
+        }
+        Err(e) => {
+            let context = format!("run of {} failed", plan.plugin.display());
+            return Err(anyhow::Error::new(e).context(context));
+        }
+    };
 
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -23,7 +23,7 @@ pub enum SinkError {
     },
     #[error("S3 {location}: {message}")]
     S3 { location: String, message: String },
-    #[error("cannot encode {format} for dataset {dataset}: {message}")]
+    #[error("cannot write {format} for dataset {dataset}: {message}")]
     Encode {
         dataset: String,
         format: &'static str,

@@ -17,6 +17,8 @@ use super::{Destination, SinkError, StagedObject};
 /// S3's smallest part (except the last one).
 pub const MIN_PART_SIZE: usize = 5 << 20;
 pub const DEFAULT_PART_SIZE: usize = 8 << 20;
+/// S3's largest part.
+pub const MAX_PART_SIZE: usize = 5 << 30;
 /// S3 allows 10,000 parts; parts grow after this many so objects up to ~250 GiB fit.
 const PARTS_BEFORE_GROWTH: i32 = 2_000;
 
@@ -131,7 +133,7 @@ impl S3Dir {
             bucket,
             prefix,
             endpoint,
-            part_size: settings.part_size.max(MIN_PART_SIZE),
+            part_size: settings.part_size.clamp(MIN_PART_SIZE, MAX_PART_SIZE),
             uploaded: AtomicU64::new(0),
         });
         let probe = shared.runtime.block_on(
@@ -238,7 +240,7 @@ struct S3Object {
 impl S3Object {
     fn part_size(&self) -> usize {
         let growth = (self.parts.len() as i32 / PARTS_BEFORE_GROWTH) as u32;
-        self.shared.part_size << growth.min(4)
+        (self.shared.part_size << growth.min(4)).min(MAX_PART_SIZE)
     }
 
     /// Sends the buffer as the next part (starting the multipart upload if needed).

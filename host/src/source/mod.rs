@@ -63,12 +63,14 @@ pub struct LocalSource {
     batch_size: usize,
 }
 
-fn is_data_file(path: &Path) -> bool {
-    let hidden = path
-        .file_name()
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
-    !hidden && file_kind(path).is_some()
+        .is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
+}
+
+fn is_data_file(path: &Path) -> bool {
+    !is_hidden(path) && file_kind(path).is_some()
 }
 
 #[derive(Clone, Copy)]
@@ -91,9 +93,14 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
         source,
     };
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.is_dir() {
-            walk(&path, files)?;
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        // `file_type` does not follow symlinks: a linked folder is not walked (no cycles).
+        if entry.file_type().map_err(io)?.is_dir() {
+            // Hidden and `_`-prefixed folders hold job leftovers (`_temporary`, `_delta_log`).
+            if !is_hidden(&path) {
+                walk(&path, files)?;
+            }
         } else if is_data_file(&path) {
             files.push(path);
         }

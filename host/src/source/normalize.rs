@@ -14,13 +14,16 @@ use crate::manifest::{ColumnSpec, DataType, SourceSpec};
 fn accepted(from: &Arrow, to: DataType) -> bool {
     let is_text = matches!(from, Arrow::Utf8 | Arrow::LargeUtf8 | Arrow::Utf8View);
     let is_int = from.is_integer();
+    // Warehouse NUMBER(p, 0) columns (ids) arrive as decimals.
+    let whole_decimal = matches!(from, Arrow::Decimal128(_, 0) | Arrow::Decimal256(_, 0));
     match to {
         DataType::Utf8 => {
             is_text
                 || is_int
+                || whole_decimal
                 || matches!(from, Arrow::Dictionary(_, v) if matches!(**v, Arrow::Utf8 | Arrow::LargeUtf8))
         }
-        DataType::Int64 => is_int || is_text || matches!(from, Arrow::Decimal128(_, 0)),
+        DataType::Int64 => is_int || is_text || whole_decimal,
         DataType::Float64 => from.is_numeric() || is_text,
         DataType::Boolean => matches!(from, Arrow::Boolean) || is_text,
         DataType::Timestamp => {
