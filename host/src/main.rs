@@ -1,5 +1,6 @@
 //! The `rechost` command line. Exit codes: 0 success, 1 failure (input, plugin, output),
-//! 2 usage error, 3 `run --require-ready` and Personalize would not train on the result.
+//! 2 usage error, 3 `run --require-ready` and Personalize would not train on the result,
+//! 130 interrupted (Ctrl-C / SIGTERM; the run cleaned up and changed nothing).
 
 mod cli;
 

@@ -5,6 +5,8 @@ use arrow_array::RecordBatch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::manifest::{DatasetKind, Manifest};
@@ -35,6 +37,8 @@ pub enum RunError {
     Instantiate(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("interrupted")]
+    Interrupted,
     #[error(
         "committing the output failed after {} was already replaced: {source}",
         committed.join(", ")
@@ -65,6 +69,8 @@ pub struct RunPlan {
     pub workers: usize,
     pub limits: Limits,
     pub cache_dir: Option<PathBuf>,
+    /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,6 +174,9 @@ pub fn run(
         options: &options,
     };
     let plugin_log = transform_in_order(&plugin, source.into_batches(), &settings, |batch| {
+        if plan.interrupted.load(Ordering::Relaxed) {
+            return Err(RunError::Interrupted);
+        }
         counts.rows_read += batch.rows_read;
         counts.rows_outside_window += batch.rows_outside_window;
         counts.rows_transformed += batch.rows_transformed;
@@ -185,6 +194,9 @@ pub fn run(
         Ok(())
     })?;
 
+    if plan.interrupted.load(Ordering::Relaxed) {
+        return Err(RunError::Interrupted);
+    }
     let (staged, readiness) = datasets.finish(destination)?;
     let readiness_report = readiness.report(manifest, counts.dropped.clone());
     let info = PluginInfo {

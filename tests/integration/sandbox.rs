@@ -196,3 +196,63 @@ fn unknown_option_lists_the_known_ones() {
     run.assert_failed_with(1, &["unknown option `colour`", "mode"]);
     assert!(!dir.path().join("out").exists() || snapshot(&dir.path().join("out")).is_empty());
 }
+
+#[test]
+fn interrupt_stops_the_run_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let out = dir.path().join("out");
+    run_mode(&input, &out, "ok", &[]).assert_ok();
+    let before = snapshot(&out);
+    // A slow plugin over many small batches: SIGTERM arrives mid-run; the run stops after the
+    // current batch and removes what it had started writing.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
+        .args([
+            "run",
+            &path_arg(&guests().misbehave),
+            "--input",
+            &path_arg(&input),
+            "--out",
+            &path_arg(&out),
+        ])
+        .args([
+            "--start-date",
+            "2024-03-01",
+            "--end-date",
+            "2024-03-31",
+            "--option",
+            "mode=slow",
+            "--quiet",
+        ])
+        .args(["--batch-rows", "1", "--workers", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run has started writing (its temporary files exist), then interrupt.
+    let started = std::time::Instant::now();
+    while !std::fs::read_dir(out.join("out"))
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "run never started writing"
+        );
+        if child.try_wait().unwrap().is_some() {
+            return; // finished before we could interrupt it (a very fast machine): nothing to check
+        }
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        snapshot(&out),
+        before,
+        "interrupted run changed the output or left temporary files"
+    );
+}

@@ -4,9 +4,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunPlan, RunSummary};
+use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan, RunSummary};
 use rechost::plugin::Limits;
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
@@ -108,6 +109,7 @@ impl RunArgs {
                 ..Limits::default()
             },
             cache_dir: super::cache_dir(self.cache_dir.clone(), self.no_cache),
+            interrupted: Arc::default(),
         })
     }
 }
@@ -148,6 +150,15 @@ impl Output {
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = args.plan()?;
+    // First Ctrl-C / SIGTERM: stop after the current batch and clean up (temporary files,
+    // open S3 uploads). A second one exits at once.
+    let interrupted = plan.interrupted.clone();
+    ctrlc::set_handler(move || {
+        if interrupted.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("interrupted: stopping and cleaning up (press Ctrl-C again to exit now)");
+    })?;
     let output = Output::open(&args)?;
     let bar = if args.quiet || args.json {
         ProgressBar::hidden()
@@ -176,6 +187,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = match summary {
         Ok(summary) => summary,
+        Err(RunError::Interrupted) => {
+            eprintln!("interrupted; {} was left unchanged", args.out);
+            return Ok(ExitCode::from(130));
+        }
         Err(e) if e.output_unchanged() => {
             let context = format!(
                 "run of {} failed; {} was left unchanged",

@@ -38,7 +38,7 @@ impl Plugin for Misbehave {
             recommenders: vec![],
             options: vec![OptionSpec {
                 name: "mode".into(),
-                description: "ok, trap, loop, oom, print-and-trap, error, bad-offsets, \
+                description: "ok, slow, trap, loop, oom, print-and-trap, error, bad-offsets, \
                               bad-utf8, wrong-type, short-column, null-in-required, \
                               wrong-dataset-count"
                     .into(),
@@ -62,6 +62,13 @@ impl Plugin for Misbehave {
         let mut rows_out = rows;
         match mode {
             "ok" => {}
+            "slow" => {
+                // About tens of milliseconds per batch: long enough to interrupt a run.
+                let mut n: u64 = 0;
+                for _ in 0..30_000_000u64 {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
             "trap" => panic!("deliberate trap"),
             "print-and-trap" => {
                 println!("plugin stdout line");
