@@ -199,3 +199,42 @@ fn output_does_not_depend_on_the_number_of_workers() {
         "outputs differ between 1 and 3 workers"
     );
 }
+
+#[test]
+fn same_rows_as_duckdb_running_the_seed_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    sample("ecommerce", 50_000, &input);
+    let out = dir.path().join("rechost");
+    run_ecommerce(&input, &out, &SAMPLE_WINDOW);
+    let seed = dir.path().join("duckdb");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/duckdb_seed.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .args([
+            path_arg(&input),
+            path_arg(&seed),
+            SAMPLE_WINDOW[1].into(),
+            SAMPLE_WINDOW[3].into(),
+            "2".into(),
+        ])
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "DuckDB failed (pip install -r tests/requirements.txt)"
+    );
+    for (ours, theirs) in [
+        (INTERACTIONS, "interactions"),
+        (USERS, "users"),
+        (ITEMS, "items"),
+    ] {
+        let mut a = read_csv(&out.join(ours).join("personalize-dataset.csv"));
+        let mut b = read_csv(&seed.join(theirs).join("personalize-dataset.csv"));
+        assert_eq!(a[0], b[0], "{ours} header");
+        a.sort();
+        b.sort();
+        assert!(a.len() > 1, "{ours} is empty");
+        assert_same_rows(&a, &b);
+    }
+}
