@@ -148,14 +148,7 @@ fn empty_string_ids_from_parquet_are_dropped_not_coalesced() {
         ),
     ])
     .unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&path).unwrap(),
-        batch.schema(),
-        None,
-    )
-    .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &batch);
     let run = rechost(
         [
             "run",

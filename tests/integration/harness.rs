@@ -187,3 +187,29 @@ pub fn assert_same_rows(got: &[Vec<String>], want: &[Vec<String>]) {
     }
     assert_eq!(got.len(), want.len(), "row counts differ");
 }
+
+/// Writes one batch as a Parquet file.
+pub fn write_parquet(path: &Path, batch: &RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+/// `rechost run` of the ecommerce plugin over `SAMPLE_WINDOW` into a local folder.
+pub fn run_ecommerce_locally(input: &Path, out: &Path) {
+    rechost(
+        [
+            "run",
+            &path_arg(&guests().ecommerce),
+            "--input",
+            &path_arg(input),
+            "--out",
+            &path_arg(out),
+            "--quiet",
+        ]
+        .into_iter()
+        .chain(SAMPLE_WINDOW),
+    )
+    .assert_ok();
+}

@@ -132,14 +132,7 @@ fn wrong_parquet_type_names_file_and_column() {
         ),
     ];
     let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(
-        std::fs::File::create(&path).unwrap(),
-        batch.schema(),
-        None,
-    )
-    .unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_parquet(&path, &batch);
     run_ecommerce(&path, &dir.path().join("out")).assert_failed_with(
         1,
         &[

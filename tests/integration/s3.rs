@@ -46,20 +46,7 @@ fn s3_output_is_byte_identical_to_local_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = sample_input(dir.path(), 20_000);
     let local = dir.path().join("local");
-    rechost(
-        [
-            "run",
-            &path_arg(&guests().ecommerce),
-            "--input",
-            &path_arg(&input),
-            "--out",
-            &path_arg(&local),
-            "--quiet",
-        ]
-        .into_iter()
-        .chain(SAMPLE_WINDOW),
-    )
-    .assert_ok();
+    run_ecommerce_locally(&input, &local);
     run_to(&url("roundtrip"), &input, &moto().writer, &[]).assert_ok();
     let uploaded = Checker::new(moto()).objects("roundtrip");
     let expected = snapshot(&local);
@@ -82,20 +69,7 @@ fn large_objects_are_uploaded_in_several_parts() {
     let dir = tempfile::tempdir().unwrap();
     let input = sample_input(dir.path(), 400_000);
     let local = dir.path().join("local");
-    rechost(
-        [
-            "run",
-            &path_arg(&guests().ecommerce),
-            "--input",
-            &path_arg(&input),
-            "--out",
-            &path_arg(&local),
-            "--quiet",
-        ]
-        .into_iter()
-        .chain(SAMPLE_WINDOW),
-    )
-    .assert_ok();
+    run_ecommerce_locally(&input, &local);
     run_to(
         &url("multipart"),
         &input,
