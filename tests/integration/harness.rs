@@ -197,7 +197,7 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) {
 }
 
 /// `rechost run` of the ecommerce plugin over `SAMPLE_WINDOW` into a local folder.
-pub fn run_ecommerce_locally(input: &Path, out: &Path) {
+pub fn run_ecommerce_locally(input: &Path, out: &Path) -> Run {
     rechost(
         [
             "run",
@@ -211,5 +211,4 @@ pub fn run_ecommerce_locally(input: &Path, out: &Path) {
         .into_iter()
         .chain(SAMPLE_WINDOW),
     )
-    .assert_ok();
 }

@@ -18,22 +18,6 @@ fn csv_with(dir: &Path, header: &str, lines: &[String]) -> std::path::PathBuf {
     path
 }
 
-fn run_ecommerce(input: &Path, out: &Path) -> Run {
-    rechost(
-        [
-            "run",
-            &path_arg(&guests().ecommerce),
-            "--input",
-            &path_arg(input),
-            "--out",
-            &path_arg(out),
-            "--quiet",
-        ]
-        .into_iter()
-        .chain(SAMPLE_WINDOW),
-    )
-}
-
 #[test]
 fn well_formed_csv_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
@@ -42,7 +26,7 @@ fn well_formed_csv_is_accepted() {
         HEADER,
         &(0..3).map(good_line).collect::<Vec<_>>(),
     );
-    run_ecommerce(&input, &dir.path().join("out")).assert_ok();
+    run_ecommerce_locally(&input, &dir.path().join("out")).assert_ok();
 }
 
 #[test]
@@ -54,7 +38,7 @@ fn missing_column_names_file_and_column() {
         .collect();
     let input = csv_with(dir.path(), &header, &lines);
     let out = dir.path().join("out");
-    run_ecommerce(&input, &out).assert_failed_with(
+    run_ecommerce_locally(&input, &out).assert_failed_with(
         1,
         &[
             "input.csv",
@@ -71,7 +55,7 @@ fn bad_timestamp_names_file_column_row_and_value() {
     let mut lines: Vec<String> = (0..5).map(good_line).collect();
     lines[3] = lines[3].replace("2024-03-02 10:00:00.000", "yesterday noon");
     let input = csv_with(dir.path(), HEADER, &lines);
-    run_ecommerce(&input, &dir.path().join("out")).assert_failed_with(
+    run_ecommerce_locally(&input, &dir.path().join("out")).assert_failed_with(
         1,
         &[
             "input.csv",
@@ -88,7 +72,7 @@ fn bad_boolean_names_the_row() {
     let mut lines: Vec<String> = (0..5).map(good_line).collect();
     lines[1] = lines[1].replace(",TRUE,", ",MAYBE,");
     let input = csv_with(dir.path(), HEADER, &lines);
-    run_ecommerce(&input, &dir.path().join("out")).assert_failed_with(
+    run_ecommerce_locally(&input, &dir.path().join("out")).assert_failed_with(
         1,
         &["column `is_product_view`, row 2", "\"MAYBE\"", "boolean"],
     );
@@ -101,10 +85,10 @@ fn bad_number_names_the_row() {
     lines[4] = lines[4].replace(",9.5,", ",9,5 EUR,");
     let input = csv_with(dir.path(), HEADER, &lines);
     // `9,5 EUR` splits into two fields: the row is malformed as CSV.
-    run_ecommerce(&input, &dir.path().join("out")).assert_failed_with(1, &["input.csv"]);
+    run_ecommerce_locally(&input, &dir.path().join("out")).assert_failed_with(1, &["input.csv"]);
     lines[4] = good_line(4).replace(",9.5,", ",nine,");
     let input = csv_with(dir.path(), HEADER, &lines);
-    run_ecommerce(&input, &dir.path().join("out"))
+    run_ecommerce_locally(&input, &dir.path().join("out"))
         .assert_failed_with(1, &["column `product_price`, row 5", "\"nine\"", "float64"]);
 }
 
@@ -133,7 +117,7 @@ fn wrong_parquet_type_names_file_and_column() {
     ];
     let batch = RecordBatch::try_from_iter(columns).unwrap();
     write_parquet(&path, &batch);
-    run_ecommerce(&path, &dir.path().join("out")).assert_failed_with(
+    run_ecommerce_locally(&path, &dir.path().join("out")).assert_failed_with(
         1,
         &[
             "typed.parquet",
@@ -148,14 +132,14 @@ fn unreadable_parquet_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.parquet");
     std::fs::write(&path, b"this is not parquet at all").unwrap();
-    run_ecommerce(&path, &dir.path().join("out"))
+    run_ecommerce_locally(&path, &dir.path().join("out"))
         .assert_failed_with(1, &["broken.parquet", "not a readable Parquet file"]);
 }
 
 #[test]
 fn missing_input_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    run_ecommerce(
+    run_ecommerce_locally(
         &dir.path().join("nowhere/*.parquet"),
         &dir.path().join("out"),
     )
@@ -179,7 +163,8 @@ fn a_later_bad_file_leaves_nothing_half_written() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    run_ecommerce(&folder, &out).assert_failed_with(1, &["b.csv", "row 1", "derived_tstamp"]);
+    run_ecommerce_locally(&folder, &out)
+        .assert_failed_with(1, &["b.csv", "row 1", "derived_tstamp"]);
     assert!(
         snapshot(&out).is_empty(),
         "no file may be visible after a failed run: {:?}",

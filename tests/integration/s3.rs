@@ -46,7 +46,7 @@ fn s3_output_is_byte_identical_to_local_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = sample_input(dir.path(), 20_000);
     let local = dir.path().join("local");
-    run_ecommerce_locally(&input, &local);
+    run_ecommerce_locally(&input, &local).assert_ok();
     run_to(&url("roundtrip"), &input, &moto().writer, &[]).assert_ok();
     let uploaded = Checker::new(moto()).objects("roundtrip");
     let expected = snapshot(&local);
@@ -69,7 +69,7 @@ fn large_objects_are_uploaded_in_several_parts() {
     let dir = tempfile::tempdir().unwrap();
     let input = sample_input(dir.path(), 400_000);
     let local = dir.path().join("local");
-    run_ecommerce_locally(&input, &local);
+    run_ecommerce_locally(&input, &local).assert_ok();
     run_to(
         &url("multipart"),
         &input,
