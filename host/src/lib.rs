@@ -12,6 +12,8 @@ pub mod readiness;
 pub mod reduce;
 pub mod sample;
 pub mod sink;
+pub mod snowflake;
 pub mod source;
+pub mod sql;
 pub mod window;
 pub mod workers;
