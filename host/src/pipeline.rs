@@ -14,7 +14,7 @@ use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError};
 use crate::readiness::{ReadinessReport, ReadinessTracker};
 use crate::reduce::EntityReducer;
 use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, stage_bytes};
-use crate::source::{LocalSource, SourceError};
+use crate::source::{Source, SourceError, SourcePlan};
 use crate::window::DateWindow;
 use crate::workers::{WorkerSettings, transform_in_order};
 
@@ -60,7 +60,7 @@ impl RunError {
 /// Everything a run needs, already validated.
 pub struct RunPlan {
     pub plugin: PathBuf,
-    pub input: String,
+    pub source: SourcePlan,
     pub window: DateWindow,
     /// `NAME=VALUE` plugin options.
     pub options: Vec<String>,
@@ -97,6 +97,8 @@ pub struct DatasetSummary {
 pub struct RunSummary {
     pub plugin: PluginInfo,
     pub window: DateWindow,
+    /// What was read: `N file(s)` or `snowflake:TABLE`.
+    pub source: String,
     pub input_files: usize,
     pub rows_read: u64,
     pub rows_outside_window: u64,
@@ -161,8 +163,9 @@ pub fn run(
     let engine = PluginEngine::new().map_err(|e| RunError::Engine(format!("{e:#}")))?;
     let (plugin, options) = load_plugin(&engine, plan)?;
     let manifest = &plugin.manifest;
-    let source = LocalSource::open(&plan.input, &manifest.source, plan.batch_rows)?;
-    let input_files = source.files().len();
+    let source = Source::open(&plan.source, manifest, &plan.window, plan.batch_rows)?;
+    let source_description = source.describe();
+    let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
     let mut datasets = DatasetStates::new(manifest, destination)?;
@@ -247,6 +250,7 @@ pub fn run(
     Ok(RunSummary {
         plugin: info,
         window: plan.window,
+        source: source_description,
         input_files,
         rows_read: counts.rows_read,
         rows_outside_window: counts.rows_outside_window,

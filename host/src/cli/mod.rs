@@ -18,8 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a plugin's datasets from local Parquet/CSV files.
-    Run(run::RunArgs),
+    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake table.
+    Run(Box<run::RunArgs>),
     /// Show a plugin's manifest: source table and columns, datasets, options.
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
@@ -28,7 +28,7 @@ enum Command {
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Inspect(args) => inspect::run(args),
         Command::Sample(args) => sample::run(args),
     }

@@ -8,23 +8,41 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan, RunSummary};
-use rechost::plugin::Limits;
+use rechost::plugin::{Limits, Plugin, PluginEngine};
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
+use rechost::snowflake::config;
+use rechost::source::{self, SourcePlan};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The domain plugin component, e.g. target/wasm32-wasip2/release/ecommerce.wasm.
     plugin: PathBuf,
-    /// Source data: a .parquet or .csv file, a folder of them, or a glob ("exports/*.parquet").
+    /// Where rows come from: local files (--input) or a Snowflake table.
+    #[arg(long, value_enum, default_value_t = SourceKind::Files)]
+    source: SourceKind,
+    /// Source data (--source files): a .parquet or .csv file, a folder of them, or a glob
+    /// ("exports/*.parquet").
     #[arg(long, value_name = "PATH")]
-    input: String,
+    input: Option<String>,
+    /// Snowflake connection name in connections.toml ($SNOWFLAKE_HOME, default ~/.snowflake/)
+    /// [default: SNOWFLAKE_DEFAULT_CONNECTION_NAME, else the file's default_connection_name].
+    /// SNOWFLAKE_* environment variables override the file's settings.
+    #[arg(long, value_name = "NAME")]
+    connection: Option<String>,
+    /// Warehouse table to read, as [database.]schema.]table [default: the plugin's table,
+    /// in the connection's database and schema].
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
+    /// Print the SQL that --source snowflake would run, and exit without connecting.
+    #[arg(long)]
+    dry_run: bool,
     /// Output root: a local folder or s3://bucket/prefix; each dataset is written to
     /// OUT/<dataset>/. S3 credentials and region come from the standard AWS chain (env vars,
     /// profiles, SSO, instance roles).
-    #[arg(long, value_name = "DIR|S3_URL")]
-    out: String,
+    #[arg(long, value_name = "DIR|S3_URL", required_unless_present = "dry_run")]
+    out: Option<String>,
     /// S3-compatible endpoint URL (MinIO, PrivateLink, a local server); uses path-style
     /// addressing. AWS_ENDPOINT_URL_S3 works too.
     #[arg(long, value_name = "URL")]
@@ -81,12 +99,53 @@ pub struct RunArgs {
     require_ready: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SourceKind {
+    /// Local Parquet/CSV files (--input).
+    Files,
+    /// A Snowflake table, queried with the connection's settings.
+    Snowflake,
+}
+
 impl RunArgs {
-    fn plan(&self) -> anyhow::Result<RunPlan> {
-        let window = match (self.start_date, self.end_date) {
+    fn window(&self) -> anyhow::Result<DateWindow> {
+        Ok(match (self.start_date, self.end_date) {
             (Some(start), Some(end)) => DateWindow::between(start, end)?,
             _ => DateWindow::look_back(self.look_back_days, chrono::Utc::now().date_naive())?,
-        };
+        })
+    }
+
+    fn source(&self) -> anyhow::Result<SourcePlan> {
+        match self.source {
+            SourceKind::Files => {
+                anyhow::ensure!(
+                    self.connection.is_none() && self.table.is_none() && !self.dry_run,
+                    "--connection, --table and --dry-run go with --source snowflake"
+                );
+                let input = self.input.clone().ok_or_else(|| {
+                    anyhow::anyhow!("--input PATH is required (or --source snowflake)")
+                })?;
+                Ok(SourcePlan::Files { input })
+            }
+            SourceKind::Snowflake => {
+                anyhow::ensure!(
+                    self.input.is_none(),
+                    "--input reads files; --source snowflake reads the warehouse (drop one)"
+                );
+                let env = |key: &str| std::env::var(key).ok();
+                let file = config::default_connections_file(&env);
+                let connection =
+                    config::resolve(self.connection.as_deref(), file.as_deref(), &env)?;
+                Ok(SourcePlan::Snowflake {
+                    connection: Box::new(connection),
+                    table: self.table.clone(),
+                })
+            }
+        }
+    }
+
+    fn plan(&self) -> anyhow::Result<RunPlan> {
+        let window = self.window()?;
         let call_timeout = Duration::try_from_secs_f64(self.plugin_timeout_secs)
             .ok()
             .filter(|t| !t.is_zero() && *t <= Duration::from_secs(86_400))
@@ -96,7 +155,7 @@ impl RunArgs {
         anyhow::ensure!(self.batch_rows > 0, "--batch-rows must be positive");
         Ok(RunPlan {
             plugin: self.plugin.clone(),
-            input: self.input.clone(),
+            source: self.source()?,
             window,
             options: self.options.clone(),
             batch_rows: self.batch_rows,
@@ -121,15 +180,15 @@ enum Output {
 }
 
 impl Output {
-    fn open(args: &RunArgs) -> anyhow::Result<Self> {
-        if args.out.starts_with("s3://") {
+    fn open(args: &RunArgs, out: &str) -> anyhow::Result<Self> {
+        if out.starts_with("s3://") {
             let settings = S3Settings {
                 endpoint: args.s3_endpoint.clone(),
                 part_size: (args.s3_part_size_mib << 20) as usize,
             };
-            Ok(Output::S3(S3Dir::connect(&args.out, &settings)?))
+            Ok(Output::S3(S3Dir::connect(out, &settings)?))
         } else {
-            Ok(Output::Local(LocalDir::new(&args.out)))
+            Ok(Output::Local(LocalDir::new(out)))
         }
     }
 
@@ -148,7 +207,29 @@ impl Output {
     }
 }
 
+/// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
+fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.source == SourceKind::Snowflake,
+        "--dry-run prints the warehouse query: use it with --source snowflake"
+    );
+    let engine = PluginEngine::new()?;
+    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
+    let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
+    let (_, query) =
+        source::snowflake_query(&plugin.manifest, args.table.as_deref(), &args.window()?)?;
+    println!("{}", query.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.dry_run {
+        return print_query(&args);
+    }
+    let out = args
+        .out
+        .clone()
+        .expect("clap requires --out without --dry-run");
     let plan = args.plan()?;
     // First Ctrl-C / SIGTERM: stop after the current batch and clean up (temporary files,
     // open S3 uploads). A second one exits at once.
@@ -159,7 +240,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("interrupted: stopping and cleaning up (press Ctrl-C again to exit now)");
     })?;
-    let output = Output::open(&args)?;
+    let output = Output::open(&args, &out)?;
     let bar = if args.quiet || args.json {
         ProgressBar::hidden()
     } else {
@@ -188,14 +269,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let summary = match summary {
         Ok(summary) => summary,
         Err(RunError::Interrupted) => {
-            eprintln!("interrupted; {} was left unchanged", args.out);
+            eprintln!("interrupted; {out} was left unchanged");
             return Ok(ExitCode::from(130));
         }
         Err(e) if e.output_unchanged() => {
             let context = format!(
-                "run of {} failed; {} was left unchanged",
+                "run of {} failed; {out} was left unchanged",
                 plan.plugin.display(),
-                args.out
             );
             return Err(anyhow::Error::new(e).context(context));
         }
@@ -232,8 +312,8 @@ fn describe(s: &RunSummary) -> String {
         s.plugin.name, s.plugin.version, s.plugin.domain, s.window.start, s.window.end
     ));
     line(format!(
-        "input      {} file(s), {} rows read, {} outside the window, {} transformed",
-        s.input_files, s.rows_read, s.rows_outside_window, s.rows_transformed
+        "input      {}, {} rows read, {} outside the window, {} transformed",
+        s.source, s.rows_read, s.rows_outside_window, s.rows_transformed
     ));
     if s.dropped_rows.is_empty() {
         line("dropped    none".into());

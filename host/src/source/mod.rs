@@ -5,12 +5,16 @@
 mod csv;
 mod normalize;
 mod parquet;
+mod snowflake;
 
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::SourceSpec;
+use crate::manifest::{Manifest, SourceSpec};
+use crate::snowflake::ConnectionSettings;
+use crate::window::DateWindow;
+pub use snowflake::SnowflakeSource;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -54,6 +58,107 @@ pub enum SourceError {
         value: String,
         expected: &'static str,
     },
+    #[error(transparent)]
+    Snowflake(#[from] crate::snowflake::SnowflakeError),
+    #[error(transparent)]
+    Sql(#[from] crate::sql::SqlError),
+}
+
+/// Where `rechost run` reads rows from.
+#[derive(Debug, Clone)]
+pub enum SourcePlan {
+    /// Local Parquet/CSV files: a file, a folder or a glob.
+    Files { input: String },
+    /// A Snowflake table (default: the one the plugin's manifest names).
+    Snowflake {
+        connection: Box<ConnectionSettings>,
+        table: Option<String>,
+    },
+}
+
+/// The table `--source snowflake` reads, checked, and the query it runs (`--dry-run` prints it).
+pub fn snowflake_query(
+    manifest: &Manifest,
+    table: Option<&str>,
+    window: &DateWindow,
+) -> Result<(String, String), SourceError> {
+    let table = crate::sql::qualified_name(table.unwrap_or(&manifest.source.table))?;
+    let query = crate::sql::snowflake_source_query(
+        (&manifest.name, &manifest.version),
+        &manifest.source,
+        &table,
+        window,
+    )?;
+    Ok((table, query))
+}
+
+/// An opened source: batches shaped as the manifest's source columns.
+pub enum Source {
+    Files(LocalSource),
+    Snowflake {
+        table: String,
+        rows: Box<SnowflakeSource>,
+    },
+}
+
+impl Source {
+    pub fn open(
+        plan: &SourcePlan,
+        manifest: &Manifest,
+        window: &DateWindow,
+        batch_size: usize,
+    ) -> Result<Self, SourceError> {
+        match plan {
+            SourcePlan::Files { input } => Ok(Source::Files(LocalSource::open(
+                input,
+                &manifest.source,
+                batch_size,
+            )?)),
+            SourcePlan::Snowflake { connection, table } => {
+                let (table, query) = snowflake_query(manifest, table.as_deref(), window)?;
+                let rows = SnowflakeSource::open(
+                    connection,
+                    &table,
+                    &query,
+                    &manifest.source,
+                    batch_size,
+                )?;
+                Ok(Source::Snowflake {
+                    table,
+                    rows: Box::new(rows),
+                })
+            }
+        }
+    }
+
+    /// What was read, for the run summary: `3 file(s)` or `snowflake:DB.SCHEMA.TABLE`.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Files(files) => format!("{} file(s)", files.files().len()),
+            Source::Snowflake { table, .. } => format!("snowflake:{table}"),
+        }
+    }
+
+    pub fn file_count(&self) -> usize {
+        match self {
+            Source::Files(files) => files.files().len(),
+            Source::Snowflake { .. } => 0,
+        }
+    }
+
+    pub fn row_count_hint(&self) -> Option<u64> {
+        match self {
+            Source::Files(files) => files.row_count_hint(),
+            Source::Snowflake { rows, .. } => rows.row_count_hint(),
+        }
+    }
+
+    pub fn into_batches(self) -> Batches {
+        match self {
+            Source::Files(files) => files.into_batches(),
+            Source::Snowflake { rows, .. } => rows.into_batches(),
+        }
+    }
 }
 
 /// Local Parquet/CSV files: a file, a folder (every .parquet/.csv below it) or a glob.
