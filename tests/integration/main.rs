@@ -4,6 +4,8 @@
 #[path = "../support/guests.rs"]
 mod guests;
 
+#[path = "../support/fakesnow.rs"]
+mod fakesnow;
 #[path = "../support/moto.rs"]
 mod moto;
 #[path = "../support/proxy.rs"]
@@ -19,3 +21,4 @@ mod media;
 mod s3;
 mod sample_runs;
 mod sandbox;
+mod snowflake;
