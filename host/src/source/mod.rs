@@ -324,6 +324,24 @@ fn normalized(
     }))
 }
 
+/// Any batch holding the spec's columns (matched case-insensitively, extra columns ignored),
+/// as the manifest-shaped batch the plugin reads; `origin` and `first_row` (1-based) name the
+/// place in messages. For sources that arrive as ready batches (warehouses, UDF handlers).
+pub fn shape(
+    origin: &Path,
+    spec: &SourceSpec,
+    raw: &RecordBatch,
+    first_row: u64,
+) -> Result<RecordBatch, SourceError> {
+    let projection = project(origin, &raw.schema(), spec)?;
+    let columns = projection
+        .order
+        .iter()
+        .map(|&i| raw.column(projection.columns[i]).clone())
+        .collect();
+    normalize::batch(origin, spec, columns, raw.num_rows(), first_row)
+}
+
 impl LocalSource {
     pub fn open(input: &str, spec: &SourceSpec, batch_size: usize) -> Result<Self, SourceError> {
         Ok(Self {

@@ -4,9 +4,9 @@
 
 use arrow_array::RecordBatch;
 use arrow_select::coalesce::BatchCoalescer;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{Batches, SourceError, normalize, project};
+use super::{Batches, SourceError, shape};
 use crate::manifest::SourceSpec;
 use crate::snowflake::{ConnectionSettings, ResultStream, Snowflake, SnowflakeError};
 
@@ -64,30 +64,16 @@ impl SnowflakeSource {
             let raw = raw?;
             let first_row = next_row;
             next_row += raw.num_rows() as u64;
-            to_manifest_shape(&origin, &shaped_spec, &raw, first_row)
+            let plain =
+                crate::snowflake::arrow::to_plain(&raw).map_err(|e| SourceError::Unreadable {
+                    file: origin.clone(),
+                    format: "Snowflake Arrow",
+                    message: e.to_string(),
+                })?;
+            shape(&origin, &shaped_spec, &plain, first_row)
         });
         Box::new(Coalesced::new(shaped, &spec, batch_size))
     }
-}
-
-fn to_manifest_shape(
-    origin: &Path,
-    spec: &SourceSpec,
-    raw: &RecordBatch,
-    first_row: u64,
-) -> Result<RecordBatch, SourceError> {
-    let plain = crate::snowflake::arrow::to_plain(raw).map_err(|e| SourceError::Unreadable {
-        file: origin.into(),
-        format: "Snowflake Arrow",
-        message: e.to_string(),
-    })?;
-    let projection = project(origin, &plain.schema(), spec)?;
-    let columns = projection
-        .order
-        .iter()
-        .map(|&i| plain.column(projection.columns[i]).clone())
-        .collect();
-    normalize::batch(origin, spec, columns, plain.num_rows(), first_row)
 }
 
 /// Re-batches to `batch_size` rows: result chunks come in whatever sizes the server chose.

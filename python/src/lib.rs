@@ -1,0 +1,179 @@
+//! `rechost_runtime`: the host's plugin runtime as a Python module, for warehouse UDF handlers.
+//! The very same Rust code as `rechost run` loads the component (contract check, compile
+//! cache), shapes input to the manifest, runs the sandboxed transform and validates its output;
+//! batches cross from and to pyarrow through the Arrow C Data Interface without copying.
+//!
+//! ```python
+//! plugin = rechost_runtime.Plugin("ecommerce.wasm", options={"category-separator": "/"})
+//! interactions, users, items = plugin.transform(batch)          # pyarrow.RecordBatch each
+//! users = plugin.transform(batch, dataset="snowplow_recommendations_ecommerce_users")[0]
+//! ```
+
+use arrow_array::RecordBatch;
+use arrow_pyarrow::PyArrowType;
+use chrono::NaiveDate;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rechost::plugin::{Limits, PluginEngine};
+use rechost::window::DateWindow;
+
+/// A loaded plugin. Each call runs in a fresh sandboxed instance (its own memory, deadline
+/// and memory cap), so a trap never leaks state into the next batch.
+#[pyclass(frozen, module = "rechost_runtime")]
+struct Plugin {
+    plugin: rechost::plugin::Plugin,
+    options: Vec<(String, String)>,
+    manifest_json: String,
+}
+
+fn runtime_error(error: impl std::fmt::Display) -> PyErr {
+    PyRuntimeError::new_err(format!("{error:#}"))
+}
+
+#[pymethods]
+impl Plugin {
+    #[new]
+    #[pyo3(signature = (path, options = None, timeout_secs = 60.0, memory_mib = 1024, cache_dir = None))]
+    fn new(
+        path: PathBuf,
+        options: Option<HashMap<String, String>>,
+        timeout_secs: f64,
+        memory_mib: u64,
+        cache_dir: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let call_timeout = Duration::try_from_secs_f64(timeout_secs)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| PyValueError::new_err("timeout_secs must be positive"))?;
+        let limits = Limits {
+            call_timeout,
+            max_memory: usize::try_from(memory_mib << 20)
+                .map_err(|_| PyValueError::new_err("memory_mib is too large"))?,
+            ..Limits::default()
+        };
+        let engine = PluginEngine::new().map_err(runtime_error)?;
+        let plugin = rechost::plugin::Plugin::load(&engine, &path, cache_dir.as_deref(), limits)
+            .map_err(runtime_error)?;
+        let given: Vec<String> = options
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        let options = plugin
+            .manifest
+            .resolve_options(&given)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let manifest_json = serde_json::to_string(&plugin.manifest).map_err(runtime_error)?;
+        Ok(Self {
+            plugin,
+            options,
+            manifest_json,
+        })
+    }
+
+    /// The manifest as JSON (what `rechost inspect --json` prints).
+    #[getter]
+    fn manifest_json(&self) -> &str {
+        &self.manifest_json
+    }
+
+    /// Names of the source columns the plugin reads, in order.
+    #[getter]
+    fn source_columns(&self) -> Vec<String> {
+        let columns = &self.plugin.manifest.source.columns;
+        columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// Names of the datasets, in manifest order.
+    #[getter]
+    fn datasets(&self) -> Vec<String> {
+        let datasets = &self.plugin.manifest.datasets;
+        datasets.iter().map(|d| d.name.clone()).collect()
+    }
+
+    /// Runs the transform over one batch holding the source columns (any case, extra columns
+    /// ignored, types converted as for files). Returns one batch per dataset (or the one named),
+    /// each with the dataset's columns followed by its `latest-by` columns. With both dates,
+    /// rows outside `[start_date, end_date]` (UTC, inclusive) are left out first.
+    #[pyo3(signature = (batch, dataset = None, start_date = None, end_date = None, first_row = 1))]
+    fn transform(
+        &self,
+        py: Python<'_>,
+        batch: PyArrowType<RecordBatch>,
+        dataset: Option<&str>,
+        start_date: Option<&str>,
+        end_date: Option<&str>,
+        first_row: u64,
+    ) -> PyResult<Vec<PyArrowType<RecordBatch>>> {
+        let manifest = &self.plugin.manifest;
+        let wanted = match dataset {
+            None => None,
+            Some(name) => Some(
+                manifest
+                    .datasets
+                    .iter()
+                    .position(|d| d.name == name)
+                    .ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "the plugin has no dataset {name:?} (it has: {})",
+                            self.datasets().join(", ")
+                        ))
+                    })?,
+            ),
+        };
+        let date = |text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|e| PyValueError::new_err(format!("date {text:?}: {e} (want YYYY-MM-DD)")))
+        };
+        let window = match (start_date, end_date) {
+            (Some(start), Some(end)) => Some(
+                DateWindow::between(date(start)?, date(end)?)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?,
+            ),
+            (None, None) => None,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "give both start_date and end_date, or neither",
+                ));
+            }
+        };
+        let input = batch.0;
+        // The GIL is released while the plugin runs: other Python threads go on.
+        let datasets = py.detach(|| -> Result<Vec<RecordBatch>, String> {
+            let origin = Path::new("input batch");
+            let shaped = rechost::source::shape(origin, &manifest.source, &input, first_row)
+                .map_err(|e| e.to_string())?;
+            let shaped = match window {
+                Some(window) => window.apply(shaped, manifest.source.time_index).0,
+                None => shaped,
+            };
+            if shaped.num_rows() == 0 {
+                let empty = manifest.datasets.iter();
+                return Ok(empty
+                    .map(|d| RecordBatch::new_empty(d.returned_schema()))
+                    .collect());
+            }
+            let mut instance = self.plugin.instantiate().map_err(|e| format!("{e:#}"))?;
+            let output = instance
+                .transform(&self.options, &shaped, 0)
+                .map_err(|e| e.to_string())?;
+            Ok(output.datasets)
+        });
+        let datasets = datasets.map_err(PyRuntimeError::new_err)?;
+        Ok(match wanted {
+            Some(index) => vec![PyArrowType(datasets[index].clone())],
+            None => datasets.into_iter().map(PyArrowType).collect(),
+        })
+    }
+}
+
+#[pymodule]
+fn rechost_runtime(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Plugin>()?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
