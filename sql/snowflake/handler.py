@@ -1,0 +1,138 @@
+"""rechost plugin as a Snowflake vectorized Python UDTF (see sql/HANDLERS.md).
+
+Self-contained on purpose: rechost's DDL template inlines this text into
+`CREATE FUNCTION ... AS $$ ... $$` and appends
+
+    class Handler(RechostSnowflakeUdtf):
+        DATASET = "snowplow_recommendations_ecommerce_users"
+        PLUGIN = "ecommerce.wasm"          # staged with IMPORTS = ('@stage/ecommerce.wasm')
+        OPTIONS = {}
+
+so: imports at the top, no relative imports, and no class named `Handler` here.
+"""
+
+import functools
+import json
+import os
+import sys
+import threading
+
+import pandas
+import pyarrow
+
+import rechost_runtime
+
+try:
+    import _snowflake
+
+    _vectorized = _snowflake.vectorized
+except ImportError:  # outside Snowflake (tests, local runs): the decorator only tags the method
+
+    def _vectorized(**_kwargs):
+        return lambda method: method
+
+
+# One loaded plugin per (path, options) and process: compiling a component takes far longer
+# than transforming a partition, and Snowflake creates a handler instance per partition.
+_PLUGINS = {}
+_PLUGINS_LOCK = threading.Lock()
+
+
+def _plugin_path(plugin):
+    """An absolute path as is; a bare file name is looked up among the UDTF's IMPORTS."""
+    if os.path.isabs(plugin):
+        return plugin
+    import_dir = sys._xoptions.get("snowflake_import_directory")
+    if import_dir is None:
+        raise RuntimeError(
+            f"rechost plugin {plugin!r} is a relative name but this is not running in Snowflake "
+            "(no snowflake_import_directory); give an absolute PLUGIN path"
+        )
+    return os.path.join(import_dir, plugin)
+
+
+def load_plugin(plugin, options=None):
+    """The process-wide `rechost_runtime.Plugin` for this file and these options."""
+    path = _plugin_path(plugin)
+    options = {str(k): str(v) for k, v in (options or {}).items()}
+    key = (path, tuple(sorted(options.items())))
+    with _PLUGINS_LOCK:
+        loaded = _PLUGINS.get(key)
+        if loaded is None:
+            if not os.path.exists(path):
+                raise RuntimeError(f"rechost plugin {path!r} does not exist (is it in IMPORTS?)")
+            loaded = rechost_runtime.Plugin(path, options=options)
+            _PLUGINS[key] = loaded
+        return loaded
+
+
+@functools.lru_cache(maxsize=None)
+def _source_types(manifest_json):
+    return [c["data_type"] for c in json.loads(manifest_json)["source"]["columns"]]
+
+
+_ARROW_TYPES = {
+    "utf8": pyarrow.string(),
+    "int64": pyarrow.int64(),
+    "float64": pyarrow.float64(),
+    "boolean": pyarrow.bool_(),
+    "timestamp": pyarrow.timestamp("us"),
+}
+
+
+def _to_arrow(values, data_type):
+    """One pandas column for the plugin; the runtime converts other compatible types itself."""
+    if data_type == "timestamp" and len(values):
+        # Snowflake hands TIMESTAMP_NTZ over as naive datetime64[ns]; the plugin reads
+        # microseconds without a zone. Aware values (TIMESTAMP_TZ/LTZ) become UTC first.
+        values = pandas.to_datetime(values)
+        if values.dt.tz is not None:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        return pyarrow.array(values, type=pyarrow.timestamp("us"), from_pandas=True)
+    array = pyarrow.array(values, from_pandas=True)
+    if array.type == pyarrow.null():
+        # An empty or all-NULL object column carries no type; take the declared one.
+        array = pyarrow.nulls(len(array), type=_ARROW_TYPES[data_type])
+    return array
+
+
+def dataframe_to_batch(plugin, df):
+    """A partition's DataFrame as the plugin's source batch, columns taken by position."""
+    names = plugin.source_columns
+    if len(df.columns) != len(names):
+        raise ValueError(
+            f"rechost plugin expects {len(names)} arguments ({', '.join(names)}), "
+            f"the UDTF got {len(df.columns)}"
+        )
+    arrays = []
+    for position, (name, data_type) in enumerate(zip(names, _source_types(plugin.manifest_json))):
+        try:
+            arrays.append(_to_arrow(df.iloc[:, position], data_type))
+        except (pyarrow.ArrowException, ValueError, TypeError) as error:
+            raise ValueError(
+                f"argument {position + 1} ({name}, {data_type}) cannot be read: {error}"
+            ) from error
+    return pyarrow.RecordBatch.from_arrays(arrays, names=names)
+
+
+class RechostSnowflakeUdtf:
+    """Base handler: subclass it with DATASET, PLUGIN (and OPTIONS) set."""
+
+    DATASET = None
+    PLUGIN = None
+    OPTIONS = {}
+
+    @_vectorized(input=pandas.DataFrame)
+    def end_partition(self, df):
+        if not self.DATASET or not self.PLUGIN:
+            raise RuntimeError(f"{type(self).__name__} must set DATASET and PLUGIN")
+        plugin = load_plugin(self.PLUGIN, self.OPTIONS)
+        batch = dataframe_to_batch(plugin, df)
+        try:
+            (out,) = plugin.transform(batch, dataset=self.DATASET)
+        except (RuntimeError, ValueError) as error:
+            raise type(error)(
+                f"rechost plugin {self.PLUGIN!r}, dataset {self.DATASET}: {error}"
+            ) from error
+        # Snowflake maps the returned columns to the UDTF's RETURNS TABLE by position.
+        return out.to_pandas()
