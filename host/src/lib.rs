@@ -15,5 +15,6 @@ pub mod sink;
 pub mod snowflake;
 pub mod source;
 pub mod sql;
+pub mod warehouse;
 pub mod window;
 pub mod workers;

@@ -14,17 +14,34 @@ pub enum SqlError {
         "{what} {text:?} is not a valid SQL identifier (letters, digits, _ and $, not starting with a digit; or a double-quoted identifier)"
     )]
     BadIdentifier { what: &'static str, text: String },
+    #[error("{what} {text:?} cannot be put in SQL (no quotes, backslashes, line breaks or $$)")]
+    BadText { what: &'static str, text: String },
     #[error("cannot render the SQL template {template}: {message}")]
-    Template {
-        template: &'static str,
-        message: String,
-    },
+    Template { template: String, message: String },
 }
 
-const TEMPLATES: &[(&str, &str)] = &[(
-    "snowflake/source_query.sql",
-    include_str!("../../sql/snowflake/source_query.sql.j2"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "snowflake/source_query.sql",
+        include_str!("../../sql/snowflake/source_query.sql.j2"),
+    ),
+    (
+        "snowflake/register.sql",
+        include_str!("../../sql/snowflake/register.sql.j2"),
+    ),
+    (
+        "snowflake/pushdown.sql",
+        include_str!("../../sql/snowflake/pushdown.sql.j2"),
+    ),
+    (
+        "databricks/register.sql",
+        include_str!("../../sql/databricks/register.sql.j2"),
+    ),
+    (
+        "databricks/pushdown.sql",
+        include_str!("../../sql/databricks/pushdown.sql.j2"),
+    ),
+];
 
 fn is_plain(text: &str) -> bool {
     let mut chars = text.chars();
@@ -109,14 +126,19 @@ fn environment() -> minijinja::Environment<'static> {
     env
 }
 
-fn render(template: &'static str, context: impl Serialize) -> Result<String, SqlError> {
-    environment()
-        .get_template(template)
-        .and_then(|t| t.render(minijinja::value::Serde(&context)))
-        .map_err(|e| SqlError::Template {
-            template,
-            message: format!("{e:#}"),
-        })
+/// Renders `template` (a name under `sql/`, without `.j2`).
+pub fn render_owned(template: String, context: impl Serialize) -> Result<String, SqlError> {
+    let rendered = environment()
+        .get_template(&template)
+        .and_then(|t| t.render(minijinja::value::Serde(&context)));
+    rendered.map_err(|e| SqlError::Template {
+        message: format!("{e:#}"),
+        template,
+    })
+}
+
+fn render(template: &str, context: impl Serialize) -> Result<String, SqlError> {
+    render_owned(template.to_string(), context)
 }
 
 /// What the source query template receives.

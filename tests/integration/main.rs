@@ -22,3 +22,4 @@ mod s3;
 mod sample_runs;
 mod sandbox;
 mod snowflake;
+mod warehouse;

@@ -1,6 +1,7 @@
 //! Arguments (clap) and one module per command.
 
 mod inspect;
+mod register;
 mod run;
 mod sample;
 
@@ -24,6 +25,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
     Sample(sample::SampleArgs),
+    /// Print (or, on Snowflake, run) the DDL that creates the plugin's datasets as warehouse
+    /// table functions, for in-warehouse runs (`run --pushdown`).
+    Register(register::RegisterArgs),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -31,6 +35,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(*args),
         Command::Inspect(args) => inspect::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Register(args) => register::run(args),
     }
 }
 

@@ -11,8 +11,9 @@ use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan, R
 use rechost::plugin::{Limits, Plugin, PluginEngine};
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
-use rechost::snowflake::config;
+use rechost::snowflake::{Snowflake, config};
 use rechost::source::{self, SourcePlan};
+use rechost::warehouse::{self, PushdownPlan, Warehouse};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
 #[derive(Debug, Args)]
@@ -35,9 +36,26 @@ pub struct RunArgs {
     /// in the connection's database and schema].
     #[arg(long, value_name = "NAME")]
     table: Option<String>,
-    /// Print the SQL that --source snowflake would run, and exit without connecting.
+    /// Print the SQL that --source snowflake (or --pushdown) would run, and exit without
+    /// connecting.
     #[arg(long)]
     dry_run: bool,
+    /// Run the whole job inside the warehouse with the functions `rechost register` created:
+    /// transform, reduce and unload there; --out is then where the warehouse writes
+    /// (Snowflake: @stage[/prefix], or s3://... with --storage-integration; Databricks: any
+    /// path it can write).
+    #[arg(long)]
+    pushdown: bool,
+    /// Schema of the registered functions (as given to `rechost register --udf-schema`).
+    #[arg(long, value_name = "NAME", requires = "pushdown")]
+    udf_schema: Option<String>,
+    /// Snowflake storage integration for an s3:// --out with --pushdown.
+    #[arg(long, value_name = "NAME", requires = "pushdown")]
+    storage_integration: Option<String>,
+    /// Snowflake --pushdown: function partitions per day of data (more: smaller, more parallel).
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "pushdown",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    buckets_per_day: u32,
     /// Output root: a local folder or s3://bucket/prefix; each dataset is written to
     /// OUT/<dataset>/. S3 credentials and region come from the standard AWS chain (env vars,
     /// profiles, SSO, instance roles).
@@ -105,6 +123,8 @@ enum SourceKind {
     Files,
     /// A Snowflake table, queried with the connection's settings.
     Snowflake,
+    /// A Databricks table (with --pushdown only: the job runs there).
+    Databricks,
 }
 
 impl RunArgs {
@@ -126,6 +146,9 @@ impl RunArgs {
                     anyhow::anyhow!("--input PATH is required (or --source snowflake)")
                 })?;
                 Ok(SourcePlan::Files { input })
+            }
+            SourceKind::Databricks => {
+                anyhow::bail!("--source databricks runs in the warehouse: add --pushdown")
             }
             SourceKind::Snowflake => {
                 anyhow::ensure!(
@@ -222,7 +245,72 @@ fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--pushdown`: the job as warehouse SQL, printed (--dry-run) or run on Snowflake.
+fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let warehouse = match args.source {
+        SourceKind::Snowflake => Warehouse::Snowflake,
+        SourceKind::Databricks => Warehouse::Databricks,
+        SourceKind::Files => {
+            anyhow::bail!("--pushdown runs in a warehouse: add --source snowflake|databricks")
+        }
+    };
+    anyhow::ensure!(
+        args.input.is_none(),
+        "--pushdown reads the warehouse table, not --input"
+    );
+    anyhow::ensure!(
+        args.dry_run || warehouse == Warehouse::Snowflake,
+        "rechost runs pushdown jobs on Snowflake; for Databricks, add --dry-run and run the SQL in a SQL warehouse or job"
+    );
+    let out = args
+        .out
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("--pushdown needs --out (where the warehouse writes)"))?;
+    let engine = PluginEngine::new()?;
+    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
+    let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
+    let manifest = &plugin.manifest;
+    let plan = PushdownPlan {
+        warehouse,
+        manifest,
+        table: rechost::sql::qualified_name(
+            args.table.as_deref().unwrap_or(&manifest.source.table),
+        )?,
+        window: args.window()?,
+        schema: args
+            .udf_schema
+            .as_deref()
+            .map(rechost::sql::qualified_name)
+            .transpose()?,
+        out,
+        storage_integration: args.storage_integration.clone(),
+        buckets_per_day: args.buckets_per_day,
+    };
+    let script = warehouse::pushdown_sql(&plan)?;
+    if args.dry_run {
+        println!("{}", script.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let SourcePlan::Snowflake { connection, .. } = args.source()? else {
+        unreachable!("checked above: Snowflake");
+    };
+    let session = Snowflake::connect(&connection)?;
+    for statement in warehouse::statements(&script) {
+        let first_line = statement.lines().next().unwrap_or_default().to_string();
+        session
+            .execute(&statement)
+            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
+        if !args.quiet {
+            eprintln!("ok  {first_line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.pushdown {
+        return pushdown(&args);
+    }
     if args.dry_run {
         return print_query(&args);
     }

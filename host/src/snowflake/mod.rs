@@ -197,6 +197,13 @@ impl Snowflake {
         }
     }
 
+    /// Runs a statement whose result is not needed (DDL, COPY, PUT).
+    pub fn execute(&self, sql: &str) -> Result<(), SnowflakeError> {
+        let result = self.runtime.block_on(self.api.exec_raw(sql));
+        self.chunks.lock().expect("chunk slot").take();
+        result.map(drop).map_err(|e| self.error(e))
+    }
+
     /// Runs a query and streams its Arrow result.
     pub fn query(self, sql: &str) -> Result<ResultStream, SnowflakeError> {
         self.chunks.lock().expect("chunk slot").take();

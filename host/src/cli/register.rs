@@ -1,0 +1,109 @@
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rechost::plugin::{Limits, Plugin, PluginEngine};
+use rechost::snowflake::{Snowflake, config};
+use rechost::warehouse::{self, RegisterPlan, Warehouse};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    Snowflake,
+    Databricks,
+}
+
+impl From<Target> for Warehouse {
+    fn from(target: Target) -> Self {
+        match target {
+            Target::Snowflake => Warehouse::Snowflake,
+            Target::Databricks => Warehouse::Databricks,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// The domain plugin component, e.g. target/wasm32-wasip2/release/ecommerce.wasm.
+    plugin: PathBuf,
+    /// The warehouse the functions are created in.
+    #[arg(long)]
+    target: Target,
+    /// Schema ([database.]schema, Databricks catalog.schema) of the functions
+    /// rechost_<dataset> [default: the session's current schema].
+    #[arg(long, value_name = "NAME")]
+    udf_schema: Option<String>,
+    /// Plugin option baked into the functions (repeatable).
+    #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
+    options: Vec<String>,
+    /// The Python runtime the functions install: a pip requirement, or on Databricks a wheel
+    /// path in a volume [default: rechost-runtime==<this version>].
+    #[arg(long, value_name = "REQUIREMENT|WHEEL")]
+    runtime: Option<String>,
+    /// Snowflake: internal stage the plugin is uploaded to.
+    #[arg(long, value_name = "NAME", default_value = "rechost_plugins")]
+    stage: String,
+    /// Snowflake: Python version of the functions.
+    #[arg(long, value_name = "X.Y", default_value = "3.11")]
+    python_version: String,
+    /// Databricks: Unity Catalog volume folder holding the plugin file.
+    #[arg(
+        long,
+        value_name = "/Volumes/CATALOG/SCHEMA/VOLUME",
+        required_if_eq("target", "databricks")
+    )]
+    volume: Option<String>,
+    /// Snowflake: run the statements (upload and create) instead of printing them.
+    #[arg(long)]
+    execute: bool,
+    /// Snowflake connection for --execute (see `rechost run --help`).
+    #[arg(long, value_name = "NAME", requires = "execute")]
+    connection: Option<String>,
+}
+
+pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
+    let warehouse = Warehouse::from(args.target);
+    anyhow::ensure!(
+        !args.execute || warehouse == Warehouse::Snowflake,
+        "--execute runs on Snowflake; for Databricks, run the printed SQL in a SQL warehouse"
+    );
+    let engine = PluginEngine::new()?;
+    let plugin = Plugin::load(&engine, &args.plugin, None, Limits::default())?;
+    let options = plugin.manifest.resolve_options(&args.options)?;
+    let schema = args
+        .udf_schema
+        .as_deref()
+        .map(rechost::sql::qualified_name)
+        .transpose()?;
+    let plan = RegisterPlan {
+        warehouse,
+        manifest: &plugin.manifest,
+        sha256: &plugin.sha256,
+        wasm_path: &args.plugin,
+        schema,
+        options: &options,
+        runtime: args
+            .runtime
+            .clone()
+            .unwrap_or_else(|| concat!("rechost-runtime==", env!("CARGO_PKG_VERSION")).into()),
+        stage: args.stage.clone(),
+        python_version: args.python_version.clone(),
+        volume: args.volume.clone().unwrap_or_default(),
+    };
+    let script = warehouse::register_sql(&plan)?;
+    if !args.execute {
+        println!("{}", script.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let env = |key: &str| std::env::var(key).ok();
+    let file = config::default_connections_file(&env);
+    let settings = config::resolve(args.connection.as_deref(), file.as_deref(), &env)?;
+    let session = Snowflake::connect(&settings)?;
+    for statement in warehouse::statements(&script) {
+        let first_line = statement.lines().next().unwrap_or_default().to_string();
+        session
+            .execute(&statement)
+            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
+        eprintln!("ok  {first_line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
