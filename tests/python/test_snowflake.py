@@ -1,0 +1,94 @@
+"""The Snowflake handler called exactly as Snowflake calls a vectorized UDTF: one DataFrame per
+partition with the arguments as positional integer-named columns, a fresh handler instance per
+partition; the concatenated output, reduced with pandas, must equal the local host's datasets."""
+
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from conftest import END, START, load_handler, sorted_rows
+
+ECOMMERCE = [
+    "snowplow_recommendations_ecommerce_interactions",
+    "snowplow_recommendations_ecommerce_users",
+    "snowplow_recommendations_ecommerce_items",
+]
+
+
+def snowflake_partitions(domain, parts=4):
+    """The source table as Snowflake would pass it: the UDTF's arguments in the plugin's
+    source-column order (the window applied by the query), named 0..n-1, datetimes in ns."""
+    df = pd.read_parquet(domain.sample, columns=domain.plugin.source_columns)
+    time_column = json.loads(domain.plugin.manifest_json)["source"]["time_column"]
+    day = df[time_column].dt.normalize()
+    df = df[(day >= pd.Timestamp(START)) & (day <= pd.Timestamp(END))]
+    df[time_column] = df[time_column].astype("datetime64[ns]")
+    df.columns = range(len(df.columns))
+    bounds = np.linspace(0, len(df), parts + 1).astype(int)
+    return [df.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds, bounds[1:])]
+
+
+def reduce_pandas(plugin, dataset, df):
+    """The host's entity rule in pandas: latest by latest-by (descending, NULL lowest)."""
+    spec = next(d for d in json.loads(plugin.manifest_json)["datasets"] if d["name"] == dataset)
+    reduction = spec["reduction"]
+    if reduction["type"] == "entity":
+        latest_by = [c["name"] for c in reduction["latest_by"]]
+        # Stable sorts from the last key to the first, NULLs last in each: a lexicographic
+        # descending order in which NULL counts lowest.
+        for column in reversed(latest_by):
+            df = df.sort_values(column, ascending=False, na_position="last", kind="stable")
+        df = df.drop_duplicates(reduction["key"], keep="first")
+    return df[[c["name"] for c in spec["columns"]]]
+
+
+@pytest.mark.parametrize("dataset", ECOMMERCE)
+def test_end_partition_equals_host(ecommerce, dataset, monkeypatch):
+    # PLUGIN as a bare file name, found in the UDTF's import directory, as on Snowflake.
+    monkeypatch.setitem(sys._xoptions, "snowflake_import_directory", str(ecommerce.wasm.parent))
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf",
+        DATASET=dataset, PLUGIN=ecommerce.wasm.name, OPTIONS={"category-separator": "/"},
+    )
+    outputs = [module.Handler().end_partition(part) for part in snowflake_partitions(ecommerce)]
+    assert len(outputs) == 4
+    result = reduce_pandas(ecommerce.plugin, dataset, pd.concat(outputs, ignore_index=True))
+    actual = sorted_rows(pa.Table.from_pandas(result, preserve_index=False))
+    expected = ecommerce.expected(dataset)
+    assert actual[0] == expected[0], f"{dataset}: columns differ"
+    assert len(actual[1]) == len(expected[1]), f"{dataset}: row count differs from the host's"
+    assert actual[1] == expected[1], f"{dataset}: values differ from the host's"
+
+
+def test_wrong_argument_count_is_named(ecommerce):
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", DATASET=ECOMMERCE[0], PLUGIN=str(ecommerce.wasm)
+    )
+    part = snowflake_partitions(ecommerce)[0].drop(columns=[9])
+    with pytest.raises(ValueError, match=r"expects 10 arguments \(event_id, .*got 9"):
+        module.Handler().end_partition(part)
+
+
+def test_plugin_error_raises_with_plugin_and_dataset(misbehave_wasm):
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf",
+        DATASET="out", PLUGIN=str(misbehave_wasm), OPTIONS={"mode": "error"},
+    )
+    part = pd.DataFrame({0: ["a", "b"], 1: pd.to_datetime(["2024-03-01", "2024-03-02"])})
+    with pytest.raises(RuntimeError) as raised:
+        module.Handler().end_partition(part)
+    message = str(raised.value)
+    assert "deliberate error from the plugin" in message, message
+    assert "misbehave.wasm" in message and "dataset out" in message, message
+
+
+def test_unknown_dataset_is_named(ecommerce):
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", DATASET="no_such_dataset", PLUGIN=str(ecommerce.wasm)
+    )
+    with pytest.raises(ValueError, match="no dataset \"no_such_dataset\""):
+        module.Handler().end_partition(snowflake_partitions(ecommerce)[0])
