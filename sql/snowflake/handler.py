@@ -1,7 +1,7 @@
 """rechost plugin as a Snowflake vectorized Python UDTF (see sql/HANDLERS.md).
 
 Self-contained on purpose: rechost's DDL template inlines this text into
-`CREATE FUNCTION ... AS $$ ... $$` and appends
+`CREATE FUNCTION ... AS <dollar-quoted body>` and appends
 
     class Handler(RechostSnowflakeUdtf):
         DATASET = "snowplow_recommendations_ecommerce_users"
