@@ -1,0 +1,141 @@
+"""Throughput of the warehouse handlers: the ecommerce plugin through the Python runtime
+(`rechost_runtime`, build it with `maturin build --release`), through the Snowflake handler
+(pandas in/out) and the Databricks mapInArrow function (Arrow in/out), against the local host
+(`rechost run`, end to end). One thread: the issue's target is >= 5 M rows/s per core.
+
+Usage: python3 bench/handler.py [--rows N] [--batch-rows B] [--reps R] [--rechost PATH]
+
+Builds nothing: takes the plugin and rechost from $CARGO_TARGET_DIR (default target/), rechost
+from release/ when there, else debug/ (dependencies optimised in both)."""
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyarrow.parquet as pq
+
+import rechost_runtime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+PLUGIN = os.path.join(TARGET, "wasm32-wasip2", "release", "ecommerce.wasm")
+WINDOW = ("2024-03-01", "2024-03-10")
+INTERACTIONS = "snowplow_recommendations_ecommerce_interactions"
+
+
+def default_rechost():
+    for profile in ("release", "debug"):
+        path = os.path.join(TARGET, profile, "rechost")
+        if os.path.exists(path):
+            return path
+    sys.exit(f"no rechost binary under {TARGET}/{{release,debug}}: cargo build -p rechost")
+
+
+def load_module(kind):
+    path = os.path.join(ROOT, "sql", kind, "handler.py")
+    spec = importlib.util.spec_from_file_location(f"rechost_{kind}_handler", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def best_of(reps, run):
+    """Median wall and CPU seconds of `run()` over reps repetitions (after one warm-up)."""
+    run()
+    walls, cpus = [], []
+    for _ in range(reps):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def host_run(rechost, source, workers, reps):
+    """`rechost run` end to end (read, transform, reduce, write CSV + Parquet): median wall and
+    CPU seconds of the child."""
+    walls, cpus = [], []
+    for _ in range(reps):
+        out = tempfile.mkdtemp(prefix="bench-host-")
+        cmd = [rechost, "run", PLUGIN, "--input", source, "--out", out, "--start-date", WINDOW[0],
+               "--end-date", WINDOW[1], "--quiet", "--workers", str(workers)]
+        started = time.perf_counter()
+        process = subprocess.Popen(cmd)
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - started)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"failed: {' '.join(cmd)}")
+        subprocess.run(["rm", "-rf", out], check=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch-rows", type=int, default=65_536)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--rechost", default=None)
+    args = parser.parse_args()
+    rechost = args.rechost or default_rechost()
+    if not os.path.exists(PLUGIN):
+        sys.exit(f"{PLUGIN} is missing: cargo build --release --target wasm32-wasip2 -p ecommerce")
+
+    data = tempfile.mkdtemp(prefix="bench-handler-")
+    source = os.path.join(data, "ecommerce.parquet")
+    subprocess.run([rechost, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
+                    "--end-date", WINDOW[1], "--days", "10"], check=True, stdout=subprocess.DEVNULL)
+    plugin = rechost_runtime.Plugin(PLUGIN)
+    table = pq.read_table(source, columns=plugin.source_columns).combine_chunks()
+    batches = table.to_batches(max_chunksize=args.batch_rows)
+    rows = table.num_rows
+
+    snowflake = load_module("snowflake")
+    databricks = load_module("databricks")
+
+    class Udtf(snowflake.RechostSnowflakeUdtf):
+        DATASET, PLUGIN = INTERACTIONS, PLUGIN
+
+    # Snowflake hands each partition over as a DataFrame with positional column names: build
+    # them outside the timing, as Snowflake does before calling the handler.
+    frames = []
+    for batch in batches:
+        frame = batch.to_pandas()
+        frame.columns = range(len(frame.columns))
+        frames.append(frame)
+    map_in_arrow = databricks.map_in_arrow(PLUGIN, INTERACTIONS)
+
+    cases = [
+        ("runtime.transform, 3 datasets", lambda: [plugin.transform(b) for b in batches]),
+        ("runtime.transform, 1 dataset", lambda: [plugin.transform(b, dataset=INTERACTIONS) for b in batches]),
+        ("Snowflake end_partition", lambda: [Udtf().end_partition(f) for f in frames]),
+        ("Databricks map_in_arrow", lambda: list(map_in_arrow(iter(batches)))),
+    ]
+    print(f"{rows} rows, batches of {args.batch_rows}, median of {args.reps}; rechost: {rechost}")
+    print(f"{'':<34} {'wall s':>7} {'M rows/s':>9} {'M rows/CPU-s':>13}")
+    results = {}
+    for name, run in cases:
+        wall, cpu = best_of(args.reps, run)
+        results[name] = rows / cpu
+        print(f"{name:<34} {wall:7.3f} {rows / wall / 1e6:9.2f} {rows / cpu / 1e6:13.2f}", flush=True)
+    for workers in (1, os.cpu_count()):
+        wall, cpu = host_run(rechost, source, workers, args.reps)
+        results[f"host {workers}"] = rows / cpu
+        label = f"rechost run end to end, {workers} worker(s)"
+        print(f"{label:<34} {wall:7.3f} {rows / wall / 1e6:9.2f} {rows / cpu / 1e6:13.2f}", flush=True)
+
+    per_core = results["runtime.transform, 3 datasets"] / 1e6
+    print(f"\nruntime transform / host end to end (per CPU-second, 1 worker): "
+          f"{results['runtime.transform, 3 datasets'] / results['host 1']:.2f}x")
+    print(f"runtime transform: {per_core:.2f} M rows/s per core "
+          f"({'meets' if per_core >= 5 else 'below'} the 5 M rows/s per core target)")
+    subprocess.run(["rm", "-rf", data], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""`rechost run --source databricks --pushdown --dry-run` prints the SQL of an in-warehouse run;
+executed statement by statement by a real Spark with the UDTFs registered under the names the
+SQL calls (`rechost_<dataset>`), it must write exactly the local host's datasets."""
+
+import csv
+import subprocess
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import END, START, load_handler, rechost, sorted_rows
+
+
+def statements(script):
+    """Statements of a script split at `;` outside '...' literals (backslash escapes inside),
+    comment-only pieces dropped."""
+    pieces, current, quoted, escaped = [], [], False, False
+    for char in script:
+        current.append(char)
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == "'":
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            pieces.append("".join(current[:-1]))
+            current = []
+    pieces.append("".join(current))
+    code = lambda piece: "\n".join(
+        line for line in piece.splitlines() if not line.strip().startswith("--")
+    ).strip()
+    return [code(p) for p in pieces if code(p)]
+
+
+def pushdown_sql(rechost_bin, domain, out):
+    help_text = subprocess.run(
+        [str(rechost_bin), "run", "--help"], capture_output=True, text=True
+    ).stdout
+    if "--pushdown" not in help_text:
+        pytest.fail("this rechost has no `run --pushdown` (rebuild it: cargo build -p rechost)")
+    run = rechost(
+        rechost_bin, "run", domain.wasm, "--source", "databricks", "--pushdown", "--dry-run",
+        "--table", "T", "--out", out, "--start-date", START, "--end-date", END,
+        cache_dir=domain.cache,
+    )
+    return run.stdout
+
+
+def csv_records(folder):
+    """Every record of the one CSV part file Spark wrote (header first), parsed with
+    Personalize's quoting rule (`\\` escapes, no doubled quotes)."""
+    (part,) = [p for p in folder.iterdir() if p.name.startswith("part-") and p.suffix == ".csv"]
+    with open(part, newline="") as f:
+        return list(csv.reader(f, escapechar="\\", doublequote=False))
+
+
+@pytest.mark.parametrize("time_type", ["timestamp_ntz", "timestamp"])
+@pytest.mark.parametrize("domain_name", ["ecommerce", "media"])
+def test_pushdown_sql_in_spark_equals_host(spark, rechost_bin, request, domain_name, time_type, tmp_path):
+    domain = request.getfixturevalue(domain_name)
+    plugin = domain.plugin
+    for dataset in plugin.datasets:
+        module = load_handler(
+            "databricks", "RechostDatabricksUdtf", DATASET=dataset, PLUGIN=str(domain.wasm),
+            OPTIONS={},
+        )
+        spark.udtf.register(f"rechost_{dataset}", module.spark_udtf(module.Handler))
+    # The source table as Databricks has it: TIMESTAMP (with session time zone UTC), or
+    # TIMESTAMP_NTZ as a Parquet file without zone reads.
+    source = spark.read.parquet(str(domain.sample))
+    time_column = next(f.name for f in source.schema.fields if "tstamp" in f.name)
+    source.withColumn(time_column, source[time_column].cast(time_type)).createOrReplaceTempView("T")
+
+    out = tmp_path / "warehouse-out"
+    script = pushdown_sql(rechost_bin, domain, out)
+    for statement in statements(script):
+        spark.sql(statement)
+
+    for dataset in plugin.datasets:
+        written = pq.read_table(out / dataset / "parquet")
+        expected = domain.expected(dataset)
+        actual = sorted_rows(written)
+        assert actual[0] == expected[0], f"{dataset}: columns differ"
+        assert len(actual[1]) == len(expected[1]), f"{dataset}: row count differs from the host's"
+        assert actual[1] == expected[1], f"{dataset}: Parquet values differ from the host's"
+
+        records = csv_records(out / dataset / "csv")
+        host_records = list(
+            csv.reader(open(domain.out / dataset / "personalize-dataset.csv", newline=""),
+                       escapechar="\\", doublequote=False)
+        )
+        assert records[0] == host_records[0], f"{dataset}: CSV header differs"
+        assert sorted(records[1:]) == sorted(host_records[1:]), f"{dataset}: CSV fields differ"
