@@ -2,6 +2,8 @@
 Arrow UDTF, each followed by the entity reduction in Spark SQL, must give exactly the local
 host's datasets on the same sample."""
 
+import json
+
 import pytest
 from pyspark.errors import PythonException
 
@@ -26,14 +28,16 @@ def assert_same(actual, expected, dataset):
     assert rows == expected_rows, f"{dataset}: values differ from the host's"
 
 
-def source_view(spark, domain, name):
-    spark.read.parquet(str(domain.sample)).createOrReplaceTempView(name)
+def source_view(spark, domain, name, time_type="timestamp_ntz"):
+    """The sample as a view, its time column as TIMESTAMP_NTZ (how Spark reads a Parquet
+    timestamp without zone) or TIMESTAMP (the Databricks tables' type; session zone UTC)."""
+    source = spark.read.parquet(str(domain.sample))
+    time_column = json.loads(domain.plugin.manifest_json)["source"]["time_column"]
+    source.withColumn(time_column, source[time_column].cast(time_type)).createOrReplaceTempView(name)
     return name
 
 
 def window_predicate(domain):
-    import json
-
     time_column = json.loads(domain.plugin.manifest_json)["source"]["time_column"]
     return f"to_date(`{time_column}`) BETWEEN DATE'{START}' AND DATE'{END}'"
 
@@ -52,11 +56,14 @@ def test_map_in_arrow_equals_host(spark, request, domain_name, datasets):
         assert_same(spark_rows(result), domain.expected(dataset), dataset)
 
 
-@pytest.mark.parametrize("base", ["RechostDatabricksUdtf", "RechostDatabricksArrowUdtf"])
+@pytest.mark.parametrize(
+    "base, time_type",
+    [("RechostDatabricksUdtf", "timestamp"), ("RechostDatabricksArrowUdtf", "timestamp_ntz")],
+)
 @pytest.mark.parametrize("domain_name, datasets", [("ecommerce", ECOMMERCE), ("media", MEDIA)])
-def test_udtf_from_sql_equals_host(spark, request, domain_name, datasets, base):
+def test_udtf_from_sql_equals_host(spark, request, domain_name, datasets, base, time_type):
     domain = request.getfixturevalue(domain_name)
-    view = source_view(spark, domain, f"{domain_name}_events")
+    view = source_view(spark, domain, f"{domain_name}_events", time_type)
     columns = ", ".join(f"`{c}`" for c in domain.plugin.source_columns)
     for dataset in datasets:
         module = load_handler(
