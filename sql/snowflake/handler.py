@@ -134,5 +134,6 @@ class RechostSnowflakeUdtf:
             raise type(error)(
                 f"rechost plugin {self.PLUGIN!r}, dataset {self.DATASET}: {error}"
             ) from error
-        # Snowflake maps the returned columns to the UDTF's RETURNS TABLE by position.
-        return out.to_pandas()
+        # Snowflake maps the returned columns to the UDTF's RETURNS TABLE by position, and
+        # reads timestamps as datetime64[ns] (as it hands them over).
+        return out.to_pandas(coerce_temporal_nanoseconds=True)

@@ -10,6 +10,7 @@ Nothing is built here. Build first (see sql/HANDLERS.md):
 import datetime
 import json
 import os
+import re
 import subprocess
 import types
 from pathlib import Path
@@ -208,6 +209,28 @@ def reduce_sql(plugin, dataset, relation):
         f"(PARTITION BY `{reduction['key']}` ORDER BY {order}) AS rechost_rank FROM {relation}) "
         "WHERE rechost_rank = 1"
     )
+
+
+FUNCTION = re.compile(
+    r"CREATE OR REPLACE FUNCTION (?P<name>\S+)\((?P<args>.*?)\)\s+"
+    r"RETURNS TABLE \((?P<returns>.*?)\)\n.*?AS \$\$\n(?P<body>.*?)\n\$\$;",
+    re.DOTALL,
+)
+
+
+def registered_handlers(rechost_bin, domain, target, *args):
+    """What `rechost register --target <target>` prints, as {function name: (RETURNS TABLE
+    columns, module)}: each function body executed as its own module holding `Handler`,
+    exactly as the warehouse runs it (not in sys.modules, so Spark pickles it by value)."""
+    ddl = rechost(rechost_bin, "register", domain.wasm, "--target", target, *args,
+                  cache_dir=domain.cache).stdout
+    functions = {}
+    for match in FUNCTION.finditer(ddl):
+        module = types.ModuleType(f"rechost_{target}_function")
+        exec(compile(match["body"], f"<{match['name']} body>", "exec"), module.__dict__)
+        functions[match["name"]] = (match["returns"], module)
+    assert functions, f"no CREATE FUNCTION in the register output:\n{ddl}"
+    return functions
 
 
 def load_handler(kind, handler=None, **attributes):

@@ -9,7 +9,7 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import END, START, load_handler, rechost, sorted_rows
+from conftest import END, START, rechost, registered_handlers, sorted_rows
 
 
 def statements(script):
@@ -60,21 +60,32 @@ def csv_records(folder):
 # runs once per domain (the row form is slow in local Spark), with the other time type than
 # in test_spark.py, so both forms see both.
 @pytest.mark.parametrize(
-    "time_type, base",
-    [("timestamp_ntz", "RechostDatabricksUdtf"), ("timestamp", "RechostDatabricksArrowUdtf")],
+    "time_type, arrow", [("timestamp_ntz", False), ("timestamp", True)], ids=["row", "arrow"]
 )
 @pytest.mark.parametrize("domain_name", ["ecommerce", "media"])
 def test_pushdown_sql_in_spark_equals_host(
-    spark, rechost_bin, request, domain_name, time_type, base, tmp_path
+    spark, rechost_bin, request, domain_name, time_type, arrow, tmp_path
 ):
+    from pyspark.sql.functions import arrow_udtf, udtf
+
     domain = request.getfixturevalue(domain_name)
     plugin = domain.plugin
-    for dataset in plugin.datasets:
-        module = load_handler(
-            "databricks", base, DATASET=dataset, PLUGIN=str(domain.wasm),
-            OPTIONS={},
-        )
-        spark.udtf.register(f"rechost_{dataset}", module.spark_udtf(module.Handler))
+    # The functions exactly as `rechost register --target databricks` creates them (the plugin
+    # "volume" is its local folder), under the names and RETURNS types it gives them.
+    functions = registered_handlers(
+        rechost_bin, domain, "databricks", "--volume", domain.wasm.parent
+    )
+    assert sorted(functions) == sorted(f"rechost_{d}" for d in plugin.datasets)
+    for name, (returns, module) in functions.items():
+        if arrow:
+            handler = type("Handler", (module.RechostDatabricksArrowUdtf,), dict(
+                DATASET=module.Handler.DATASET, PLUGIN=module.Handler.PLUGIN,
+                OPTIONS=module.Handler.OPTIONS, __module__=module.__name__,
+            ))
+            spark.udtf.register(name, arrow_udtf(handler, returnType=returns))
+        else:
+            spark.udtf.register(name, udtf(module.Handler, returnType=returns))
+
     # The source table as Databricks has it: TIMESTAMP (with session time zone UTC), or
     # TIMESTAMP_NTZ as a Parquet file without zone reads.
     source = spark.read.parquet(str(domain.sample))

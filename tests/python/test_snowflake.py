@@ -3,6 +3,7 @@ partition with the arguments as positional integer-named columns, a fresh handle
 partition; the concatenated output, reduced with pandas, must equal the local host's datasets."""
 
 import json
+import re
 import sys
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from conftest import END, START, load_handler, sorted_rows
+from conftest import END, START, load_handler, registered_handlers, sorted_rows
 
 ECOMMERCE = [
     "snowplow_recommendations_ecommerce_interactions",
@@ -46,16 +47,25 @@ def reduce_pandas(plugin, dataset, df):
     return df[[c["name"] for c in spec["columns"]]]
 
 
+def returns_names(returns):
+    """Column names of a RETURNS TABLE (...) list: `"USER_ID" VARCHAR, "PRICE" FLOAT, ...`."""
+    return re.findall(r'"([^"]+)" [A-Z_]+(?:\([\d, ]+\))?', returns)
+
+
 @pytest.mark.parametrize("dataset", ECOMMERCE)
-def test_end_partition_equals_host(ecommerce, dataset, monkeypatch):
-    # PLUGIN as a bare file name, found in the UDTF's import directory, as on Snowflake.
+def test_end_partition_equals_host(ecommerce, rechost_bin, dataset, monkeypatch):
+    # The function body exactly as `rechost register --target snowflake` creates it; its
+    # PLUGIN is the bare file name staged with IMPORTS, found in the import directory.
+    functions = registered_handlers(rechost_bin, ecommerce, "snowflake")
+    returns, module = functions[f"rechost_{dataset}"]
     monkeypatch.setitem(sys._xoptions, "snowflake_import_directory", str(ecommerce.wasm.parent))
-    module = load_handler(
-        "snowflake", "RechostSnowflakeUdtf",
-        DATASET=dataset, PLUGIN=ecommerce.wasm.name, OPTIONS={"category-separator": "/"},
-    )
+    assert module.Handler.PLUGIN == ecommerce.wasm.name
+
     outputs = [module.Handler().end_partition(part) for part in snowflake_partitions(ecommerce)]
     assert len(outputs) == 4
+    for output in outputs:
+        # Snowflake maps the returned columns to RETURNS TABLE by position.
+        assert list(output.columns) == returns_names(returns)
     result = reduce_pandas(ecommerce.plugin, dataset, pd.concat(outputs, ignore_index=True))
     actual = sorted_rows(pa.Table.from_pandas(result, preserve_index=False))
     expected = ecommerce.expected(dataset)
