@@ -49,7 +49,22 @@ def _built(path, how):
 
 @pytest.fixture(scope="session")
 def rechost_bin():
+    # RECHOST_BIN: when the shared target folder's binary comes from another worktree.
+    if os.environ.get("RECHOST_BIN"):
+        return _built(Path(os.environ["RECHOST_BIN"]), "RECHOST_BIN names no file")
     return _built(target_dir() / "debug" / "rechost", "cargo build -p rechost")
+
+
+def require_subcommand(rechost_bin, args, flag):
+    """Fails clearly when this rechost predates a command the test needs."""
+    help_text = subprocess.run(
+        [str(rechost_bin), *args, "--help"], capture_output=True, text=True
+    ).stdout
+    if flag not in help_text:
+        pytest.fail(
+            f"{rechost_bin} has no `{' '.join(args)} {flag}`: it is older than this tree or "
+            "built from another worktree; rebuild it (cargo build -p rechost) or set RECHOST_BIN"
+        )
 
 
 def _wasm(name, packages):
@@ -222,10 +237,17 @@ def registered_handlers(rechost_bin, domain, target, *args):
     """What `rechost register --target <target>` prints, as {function name: (RETURNS TABLE
     columns, module)}: each function body executed as its own module holding `Handler`,
     exactly as the warehouse runs it (not in sys.modules, so Spark pickles it by value)."""
+    require_subcommand(rechost_bin, ["register"], "--target")
     ddl = rechost(rechost_bin, "register", domain.wasm, "--target", target, *args,
                   cache_dir=domain.cache).stdout
+    handler = (REPO / "sql" / target / "handler.py").read_text().rstrip()
     functions = {}
     for match in FUNCTION.finditer(ddl):
+        if not match["body"].startswith(handler):
+            pytest.fail(
+                f"{rechost_bin} inlines another sql/{target}/handler.py than this tree's (it is "
+                "compiled in): rebuild it (cargo build -p rechost) or set RECHOST_BIN"
+            )
         module = types.ModuleType(f"rechost_{target}_function")
         exec(compile(match["body"], f"<{match['name']} body>", "exec"), module.__dict__)
         functions[match["name"]] = (match["returns"], module)

@@ -4,12 +4,11 @@ SQL calls (`rechost_<dataset>`), it must write exactly the local host's datasets
 
 import csv
 import json
-import subprocess
 
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import END, START, rechost, registered_handlers, sorted_rows
+from conftest import END, START, rechost, registered_handlers, require_subcommand, sorted_rows
 
 
 def statements(script):
@@ -35,11 +34,7 @@ def statements(script):
 
 
 def pushdown_sql(rechost_bin, domain, out):
-    help_text = subprocess.run(
-        [str(rechost_bin), "run", "--help"], capture_output=True, text=True
-    ).stdout
-    if "--pushdown" not in help_text:
-        pytest.fail("this rechost has no `run --pushdown` (rebuild it: cargo build -p rechost)")
+    require_subcommand(rechost_bin, ["run"], "--pushdown")
     run = rechost(
         rechost_bin, "run", domain.wasm, "--source", "databricks", "--pushdown", "--dry-run",
         "--table", "T", "--out", out, "--start-date", START, "--end-date", END,
