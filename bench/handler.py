@@ -4,6 +4,7 @@
 (`rechost run`, end to end). One thread: the issue's target is >= 5 M rows/s per core.
 
 Usage: python3 bench/handler.py [--rows N] [--batch-rows B] [--reps R] [--rechost PATH]
+                                [--plugin PATH]
 
 Builds nothing: takes the plugin and rechost from $CARGO_TARGET_DIR (default target/), rechost
 from release/ when there, else debug/ (dependencies optimised in both)."""
@@ -23,7 +24,7 @@ import rechost_runtime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-PLUGIN = os.path.join(TARGET, "wasm32-wasip2", "release", "ecommerce.wasm")
+DEFAULT_PLUGIN = os.path.join(TARGET, "wasm32-wasip2", "release", "ecommerce.wasm")
 WINDOW = ("2024-03-01", "2024-03-10")
 INTERACTIONS = "snowplow_recommendations_ecommerce_interactions"
 
@@ -56,13 +57,13 @@ def best_of(reps, run):
     return statistics.median(walls), statistics.median(cpus)
 
 
-def host_run(rechost, source, workers, reps):
+def host_run(rechost, plugin, source, workers, reps):
     """`rechost run` end to end (read, transform, reduce, write CSV + Parquet): median wall and
     CPU seconds of the child."""
     walls, cpus = [], []
     for _ in range(reps):
         out = tempfile.mkdtemp(prefix="bench-host-")
-        cmd = [rechost, "run", PLUGIN, "--input", source, "--out", out, "--start-date", WINDOW[0],
+        cmd = [rechost, "run", plugin, "--input", source, "--out", out, "--start-date", WINDOW[0],
                "--end-date", WINDOW[1], "--quiet", "--workers", str(workers)]
         started = time.perf_counter()
         process = subprocess.Popen(cmd)
@@ -81,16 +82,18 @@ def main():
     parser.add_argument("--batch-rows", type=int, default=65_536)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--rechost", default=None)
+    parser.add_argument("--plugin", default=DEFAULT_PLUGIN)
     args = parser.parse_args()
     rechost = args.rechost or default_rechost()
-    if not os.path.exists(PLUGIN):
-        sys.exit(f"{PLUGIN} is missing: cargo build --release --target wasm32-wasip2 -p ecommerce")
+    plugin_path = args.plugin
+    if not os.path.exists(plugin_path):
+        sys.exit(f"{plugin_path} is missing: cargo build --release --target wasm32-wasip2 -p ecommerce")
 
     data = tempfile.mkdtemp(prefix="bench-handler-")
     source = os.path.join(data, "ecommerce.parquet")
     subprocess.run([rechost, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
                     "--end-date", WINDOW[1], "--days", "10"], check=True, stdout=subprocess.DEVNULL)
-    plugin = rechost_runtime.Plugin(PLUGIN)
+    plugin = rechost_runtime.Plugin(plugin_path)
     table = pq.read_table(source, columns=plugin.source_columns).combine_chunks()
     batches = table.to_batches(max_chunksize=args.batch_rows)
     rows = table.num_rows
@@ -99,7 +102,7 @@ def main():
     databricks = load_module("databricks")
 
     class Udtf(snowflake.RechostSnowflakeUdtf):
-        DATASET, PLUGIN = INTERACTIONS, PLUGIN
+        DATASET, PLUGIN = INTERACTIONS, plugin_path
 
     # Snowflake hands each partition over as a DataFrame with positional column names: build
     # them outside the timing, as Snowflake does before calling the handler.
@@ -108,7 +111,7 @@ def main():
         frame = batch.to_pandas()
         frame.columns = range(len(frame.columns))
         frames.append(frame)
-    map_in_arrow = databricks.map_in_arrow(PLUGIN, INTERACTIONS)
+    map_in_arrow = databricks.map_in_arrow(plugin_path, INTERACTIONS)
 
     cases = [
         ("runtime.transform, 3 datasets", lambda: [plugin.transform(b) for b in batches]),
@@ -116,7 +119,8 @@ def main():
         ("Snowflake end_partition", lambda: [Udtf().end_partition(f) for f in frames]),
         ("Databricks map_in_arrow", lambda: list(map_in_arrow(iter(batches)))),
     ]
-    print(f"{rows} rows, batches of {args.batch_rows}, median of {args.reps}; rechost: {rechost}")
+    print(f"{rows} rows, batches of {args.batch_rows}, median of {args.reps}")
+    print(f"rechost: {rechost}\nplugin: {plugin_path}\nruntime: {rechost_runtime.__file__}")
     print(f"{'':<34} {'wall s':>7} {'M rows/s':>9} {'M rows/CPU-s':>13}")
     results = {}
     for name, run in cases:
@@ -124,7 +128,7 @@ def main():
         results[name] = rows / cpu
         print(f"{name:<34} {wall:7.3f} {rows / wall / 1e6:9.2f} {rows / cpu / 1e6:13.2f}", flush=True)
     for workers in (1, os.cpu_count()):
-        wall, cpu = host_run(rechost, source, workers, args.reps)
+        wall, cpu = host_run(rechost, plugin_path, source, workers, args.reps)
         results[f"host {workers}"] = rows / cpu
         label = f"rechost run end to end, {workers} worker(s)"
         print(f"{label:<34} {wall:7.3f} {rows / wall / 1e6:9.2f} {rows / cpu / 1e6:13.2f}", flush=True)
