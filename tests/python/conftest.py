@@ -29,7 +29,7 @@ def target_dir():
     return Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def runtime():
     try:
         import rechost_runtime
