@@ -14,7 +14,9 @@ pub enum SqlError {
         "{what} {text:?} is not a valid SQL identifier (letters, digits, _ and $, not starting with a digit; or a double-quoted identifier)"
     )]
     BadIdentifier { what: &'static str, text: String },
-    #[error("{what} {text:?} cannot be put in SQL (no quotes, backslashes, line breaks or $$)")]
+    #[error(
+        "{what} {text:?} cannot be put in SQL (no quotes, backquotes, backslashes, line breaks or $$)"
+    )]
     BadText { what: &'static str, text: String },
     #[error("cannot render the SQL template {template}: {message}")]
     Template { template: String, message: String },

@@ -155,8 +155,8 @@ struct RegisterContext<'a> {
 }
 
 fn checked_text(what: &'static str, text: &str) -> Result<(), SqlError> {
-    // Text inside '...' literals and $$ bodies: no quote, no $$, no line break.
-    if text.is_empty() || text.contains(['\'', '\n', '\r', '\\']) || text.contains("$$") {
+    // Text inside '...' or `...` literals and $$ bodies: no quote, no $$, no line break.
+    if text.is_empty() || text.contains(['\'', '`', '\n', '\r', '\\']) || text.contains("$$") {
         return Err(SqlError::BadText {
             what,
             text: text.into(),

@@ -1,23 +1,28 @@
 -- rechost snowplow-ecommerce 0.1.0: in-warehouse run over main.derived.snowplow_ecommerce_product_interactions, 2024-03-01 to 2024-03-10 (UTC, inclusive)
 
+-- Row UDTFs see TIMESTAMP values as local wall-clock times of the Python worker: hand them
+-- UTC wall-clock times (TIMESTAMP_NTZ) instead.
+SET TIME ZONE 'UTC';
+
 CREATE OR REPLACE TEMPORARY VIEW rechost_rows_1 AS
 SELECT `USER_ID`, `ITEM_ID`, `TIMESTAMP`, `EVENT_TYPE`
 FROM (
   SELECT *
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_interactions(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
     WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
   ))
 );
 
-INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_interactions/csv'
-  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
-  SELECT /*+ COALESCE(1) */ * FROM rechost_rows_1;
-
 INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_interactions/parquet'
   USING PARQUET
   SELECT /*+ COALESCE(1) */ * FROM rechost_rows_1;
+
+-- The CSV copy reads the Parquet just written: the plugin runs once per dataset.
+INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_interactions/csv'
+  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
+  SELECT /*+ COALESCE(1) */ * FROM parquet.`s3://bucket/personalize/snowplow_recommendations_ecommerce_interactions/parquet`;
 
 CREATE OR REPLACE TEMPORARY VIEW rechost_rows_2 AS
 SELECT `USER_ID`, `ECOMMERCE_USER_IS_GUEST`
@@ -25,20 +30,21 @@ FROM (
   SELECT *,
     row_number() OVER (PARTITION BY `USER_ID` ORDER BY `derived_tstamp` DESC NULLS LAST, `event_id` DESC NULLS LAST) AS rechost_rank
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_users(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
     WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
   ))
 )
 WHERE rechost_rank = 1;
 
-INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_users/csv'
-  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
-  SELECT /*+ COALESCE(1) */ * FROM rechost_rows_2;
-
 INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_users/parquet'
   USING PARQUET
   SELECT /*+ COALESCE(1) */ * FROM rechost_rows_2;
+
+-- The CSV copy reads the Parquet just written: the plugin runs once per dataset.
+INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_users/csv'
+  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
+  SELECT /*+ COALESCE(1) */ * FROM parquet.`s3://bucket/personalize/snowplow_recommendations_ecommerce_users/parquet`;
 
 CREATE OR REPLACE TEMPORARY VIEW rechost_rows_3 AS
 SELECT `ITEM_ID`, `PRICE`, `CATEGORY_L1`
@@ -46,17 +52,18 @@ FROM (
   SELECT *,
     row_number() OVER (PARTITION BY `ITEM_ID` ORDER BY `derived_tstamp` DESC NULLS LAST, `event_id` DESC NULLS LAST) AS rechost_rank
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_items(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
     WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
   ))
 )
 WHERE rechost_rank = 1;
 
-INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_items/csv'
-  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
-  SELECT /*+ COALESCE(1) */ * FROM rechost_rows_3;
-
 INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_items/parquet'
   USING PARQUET
   SELECT /*+ COALESCE(1) */ * FROM rechost_rows_3;
+
+-- The CSV copy reads the Parquet just written: the plugin runs once per dataset.
+INSERT OVERWRITE DIRECTORY 's3://bucket/personalize/snowplow_recommendations_ecommerce_items/csv'
+  USING CSV OPTIONS (header 'true', quote '"', escape '\\', escapeQuotes 'true', nullValue '', emptyValue '""')
+  SELECT /*+ COALESCE(1) */ * FROM parquet.`s3://bucket/personalize/snowplow_recommendations_ecommerce_items/parquet`;

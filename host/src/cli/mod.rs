@@ -48,3 +48,11 @@ pub fn cache_dir(given: Option<std::path::PathBuf>, disabled: bool) -> Option<st
         .or_else(|| std::env::var_os("RECHOST_CACHE_DIR").map(Into::into))
         .or_else(|| dirs::cache_dir().map(|d| d.join("rechost")))
 }
+
+/// Prints generated SQL; a closed pipe (`| head`) ends quietly (see `main`).
+pub fn print_sql(sql: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", sql.trim_end())?;
+    out.flush()
+}

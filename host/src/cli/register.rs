@@ -91,7 +91,7 @@ pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
     };
     let script = warehouse::register_sql(&plan)?;
     if !args.execute {
-        println!("{}", script.trim_end());
+        super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
     let env = |key: &str| std::env::var(key).ok();

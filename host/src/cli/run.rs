@@ -241,7 +241,7 @@ fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
     let (_, query) =
         source::snowflake_query(&plugin.manifest, args.table.as_deref(), &args.window()?)?;
-    println!("{}", query.trim_end());
+    super::print_sql(&query)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -288,7 +288,7 @@ fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
     };
     let script = warehouse::pushdown_sql(&plan)?;
     if args.dry_run {
-        println!("{}", script.trim_end());
+        super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
     let SourcePlan::Snowflake { connection, .. } = args.source()? else {
