@@ -13,5 +13,6 @@ pub mod reduce;
 pub mod sample;
 pub mod sink;
 pub mod source;
+pub mod transform;
 pub mod window;
 pub mod workers;

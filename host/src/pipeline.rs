@@ -10,11 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::manifest::{DatasetKind, Manifest};
-use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError};
+use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError, TransformResult};
 use crate::readiness::{ReadinessReport, ReadinessTracker};
 use crate::reduce::EntityReducer;
-use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, stage_bytes};
+use crate::sink::{
+    DatasetWriter, Destination, SinkError, StagedDataset, encode_csv_rows, stage_bytes,
+};
 use crate::source::{LocalSource, SourceError};
+use crate::transform::Transformer;
 use crate::window::DateWindow;
 use crate::workers::{WorkerSettings, transform_in_order};
 
@@ -160,7 +163,20 @@ pub fn run(
     let started = Instant::now();
     let engine = PluginEngine::new().map_err(|e| RunError::Engine(format!("{e:#}")))?;
     let (plugin, options) = load_plugin(&engine, plan)?;
-    let manifest = &plugin.manifest;
+    run_transform(plan, &plugin, &options, destination, progress, started)
+}
+
+/// A run with any transform: the shipped binary passes a WebAssembly plugin; benchmarks pass
+/// the same transform linked natively. `started` is when the run began (for the summary).
+pub fn run_transform(
+    plan: &RunPlan,
+    transformer: &dyn Transformer,
+    options: &[(String, String)],
+    destination: &dyn Destination,
+    progress: &dyn Fn(Progress),
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let manifest = transformer.manifest();
     let source = LocalSource::open(&plan.input, &manifest.source, plan.batch_rows)?;
     let input_files = source.files().len();
     let rows_total = source.row_count_hint();
@@ -171,9 +187,17 @@ pub fn run(
     let settings = WorkerSettings {
         workers: plan.workers,
         window: plan.window,
-        options: &options,
+        options,
     };
-    let plugin_log = transform_in_order(&plugin, source.into_batches(), &settings, |batch| {
+    // Reducers used only for their rule: workers cut entity batches to candidate rows.
+    let rules: Vec<Option<EntityReducer>> = manifest
+        .datasets
+        .iter()
+        .map(EntityReducer::for_dataset)
+        .collect();
+    let prepare = |output| prepare(manifest, &rules, output);
+    let batches = source.into_batches();
+    let plugin_log = transform_in_order(transformer, batches, &settings, prepare, |batch| {
         if plan.interrupted.load(Ordering::Relaxed) {
             return Err(RunError::Interrupted);
         }
@@ -199,14 +223,7 @@ pub fn run(
     }
     let (staged, readiness) = datasets.finish(destination)?;
     let readiness_report = readiness.report(manifest, counts.dropped.clone());
-    let info = PluginInfo {
-        name: manifest.name.clone(),
-        version: manifest.version.clone(),
-        domain: manifest.domain.clone(),
-        path: plugin.path.clone(),
-        sha256: plugin.sha256.clone(),
-        compile_cache: plugin.cache,
-    };
+    let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
     let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
         plugin: PluginIdentity {
@@ -260,6 +277,63 @@ pub fn run(
     })
 }
 
+/// One transform's output, made ready for the consumer on a worker thread.
+struct Prepared {
+    datasets: Vec<PreparedBatch>,
+    dropped: Vec<(String, u64)>,
+}
+
+/// One dataset's rows from one batch.
+struct PreparedBatch {
+    /// Rows the plugin returned (before entity reduction).
+    returned: u64,
+    /// Events datasets: every row; entity datasets: the rows that can still win.
+    rows: RecordBatch,
+    /// Events datasets: `rows` as CSV, encoded in parallel by the workers.
+    csv: Option<Vec<u8>>,
+}
+
+/// The per-batch work that needs no shared state, done on the worker threads.
+fn prepare(
+    manifest: &Manifest,
+    rules: &[Option<EntityReducer>],
+    output: TransformResult,
+) -> Result<Prepared, RunError> {
+    let datasets = output
+        .datasets
+        .into_iter()
+        .zip(rules)
+        .zip(&manifest.datasets)
+        .map(|((batch, rule), spec)| {
+            let returned = batch.num_rows() as u64;
+            Ok(match rule {
+                Some(reducer) => PreparedBatch {
+                    returned,
+                    rows: reducer.candidates(&batch),
+                    csv: None,
+                },
+                None => {
+                    let mut csv = Vec::new();
+                    encode_csv_rows(&batch, &mut csv).map_err(|e| SinkError::Encode {
+                        dataset: spec.name.clone(),
+                        format: "CSV",
+                        message: e.to_string(),
+                    })?;
+                    PreparedBatch {
+                        returned,
+                        rows: batch,
+                        csv: Some(csv),
+                    }
+                }
+            })
+        })
+        .collect::<Result<_, RunError>>()?;
+    Ok(Prepared {
+        datasets,
+        dropped: output.dropped,
+    })
+}
+
 #[derive(Default)]
 struct Counts {
     rows_read: u64,
@@ -296,14 +370,18 @@ impl DatasetStates {
 
     /// Routes one transform's output: events datasets are written now, entity datasets
     /// reduced until the end.
-    fn add(&mut self, batches: Vec<RecordBatch>) -> Result<(), SinkError> {
-        for (index, batch) in batches.into_iter().enumerate() {
-            self.returned[index] += batch.num_rows() as u64;
+    fn add(&mut self, batches: Vec<PreparedBatch>) -> Result<(), SinkError> {
+        for (index, prepared) in batches.into_iter().enumerate() {
+            self.returned[index] += prepared.returned;
+            let batch = &prepared.rows;
             match &mut self.reducers[index] {
-                Some(reducer) => reducer.add(&batch),
+                Some(reducer) => reducer.add(batch),
                 None => {
-                    self.readiness.observe(index, &batch);
-                    self.writers[index].write(&batch)?;
+                    self.readiness.observe(index, batch);
+                    match &prepared.csv {
+                        Some(csv) => self.writers[index].write_encoded(batch, csv)?,
+                        None => self.writers[index].write(batch)?,
+                    }
                 }
             }
         }

@@ -7,10 +7,11 @@ use arrow_array::builder::{
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use crate::manifest::{DataType, DatasetSpec, Reduction};
@@ -165,6 +166,43 @@ impl EntityReducer {
         }
     }
 
+    /// The rows of `batch` that can still win: per key, the row [`add`](Self::add) would keep
+    /// from this batch alone, in input order. Folding them instead of the whole batch keeps
+    /// the same rows (a later row replaces only when strictly greater, so the first of tied
+    /// rows stays first), and it needs no shared state: workers run it in parallel, leaving
+    /// the single consumer a fraction of the rows. Keys are borrowed, nothing is allocated
+    /// per row.
+    pub fn candidates(&self, batch: &RecordBatch) -> RecordBatch {
+        let columns = batch.columns();
+        let Some(keys) = columns[self.key_index].as_string_opt::<i32>() else {
+            return batch.clone(); // non-text keys are folded as they come
+        };
+        let mut best: HashMap<&str, u32, ahash::RandomState> = HashMap::default();
+        for row in 0..batch.num_rows() {
+            if keys.is_null(row) {
+                continue;
+            }
+            match best.entry(keys.value(row)) {
+                Entry::Occupied(mut kept) => {
+                    let kept_row = *kept.get() as usize;
+                    if beats(&self.types, self.written, columns, row, kept_row) {
+                        kept.insert(row as u32);
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(row as u32);
+                }
+            }
+        }
+        if best.len() == batch.num_rows() {
+            return batch.clone();
+        }
+        let mut rows: Vec<u32> = best.into_values().collect();
+        rows.sort_unstable();
+        arrow_select::take::take_record_batch(batch, &UInt32Array::from(rows))
+            .expect("indices are in range")
+    }
+
     /// The kept rows, sorted by key, as batches of the written columns.
     pub fn finish(self) -> Vec<RecordBatch> {
         let mut rows: Vec<(Box<[u8]>, Vec<Cell>)> = self.rows.into_iter().collect();
@@ -203,6 +241,24 @@ fn is_later(
     for index in written..types.len() {
         let candidate = cell(&columns[index], types[index], row);
         match candidate.cmp_nulls_lowest(stored[index].as_ref()) {
+            Ordering::Equal => continue,
+            ordering => return ordering == Ordering::Greater,
+        }
+    }
+    false
+}
+
+/// Whether `row` beats `other` of the same batch on the latest-by columns (strictly greater).
+fn beats(
+    types: &[DataType],
+    written: usize,
+    columns: &[ArrayRef],
+    row: usize,
+    other: usize,
+) -> bool {
+    for index in written..types.len() {
+        let (array, data_type) = (&columns[index], types[index]);
+        match cell(array, data_type, row).cmp_nulls_lowest(cell(array, data_type, other)) {
             Ordering::Equal => continue,
             ordering => return ordering == Ordering::Greater,
         }
@@ -335,6 +391,43 @@ mod tests {
                 ("b".into(), "new".into())
             ]
         );
+    }
+
+    #[test]
+    fn folding_candidates_keeps_the_same_rows_as_folding_everything() {
+        let spec = users();
+        let batches = [
+            batch(
+                &spec,
+                &[
+                    ("b", "old", 1, Some("e1")),
+                    ("a", "first", 5, Some("e1")),
+                    ("b", "tie-first", 3, Some("e1")),
+                    ("b", "tie-second", 3, Some("e1")),
+                ],
+            ),
+            batch(
+                &spec,
+                &[
+                    ("a", "null-id", 5, None),
+                    ("a", "greater-id", 5, Some("e2")),
+                    ("c", "only", 0, None),
+                    ("a", "same", 5, Some("e2")),
+                    ("b", "late-tie", 3, Some("e1")),
+                ],
+            ),
+        ];
+        let mut everything = EntityReducer::for_dataset(&spec).unwrap();
+        let mut candidates = EntityReducer::for_dataset(&spec).unwrap();
+        for b in &batches {
+            everything.add(b);
+            let cut = candidates.candidates(b);
+            assert!(cut.num_rows() < b.num_rows());
+            candidates.add(&cut);
+        }
+        let want = kept(everything);
+        assert_eq!(kept(candidates), want);
+        assert_eq!(want[1], ("b".into(), "tie-first".into()));
     }
 
     #[test]
