@@ -14,7 +14,7 @@ use arrow_array::RecordBatch;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rechost::plugin::{Limits, Plugin, PluginEngine};
 use rechost::sample::{Domain, SampleSpec};
-use rechost::sink::{DatasetWriter, LocalDir};
+use rechost::sink::{DatasetWriter, LocalDir, encode_csv_rows};
 use rechost::source::LocalSource;
 use rechost_plugin_sdk as sdk;
 
@@ -109,6 +109,16 @@ fn boundary(c: &mut Criterion) {
     let mut group = c.benchmark_group("dataset_writer");
     group.throughput(Throughput::Elements(rows as u64));
     group.sample_size(10);
+    // CSV alone, as the workers encode it (one reused buffer).
+    let mut csv = Vec::new();
+    group.bench_function("interactions_csv_rows", |b| {
+        b.iter(|| {
+            for batch in &interactions {
+                csv.clear();
+                encode_csv_rows(batch, &mut csv).unwrap();
+            }
+        })
+    });
     group.bench_function("interactions_csv_parquet", |b| {
         b.iter(|| {
             let destination = LocalDir::new(dir.path().join("out"));

@@ -21,8 +21,9 @@ use crate::transform::Transformer;
 use crate::window::DateWindow;
 use crate::workers::{WorkerSettings, transform_in_order};
 
-/// Rows per batch read from the source and sent through the plugin.
-pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+/// Rows per batch read from the source and sent through the plugin: small enough that the
+/// batches in flight stay in cache and memory (RSS grows with batch size x threads).
+pub const DEFAULT_BATCH_ROWS: usize = 16 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -189,13 +190,13 @@ pub fn run_transform(
         window: plan.window,
         options,
     };
-    // Reducers used only for their rule: workers cut entity batches to candidate rows.
-    let rules: Vec<Option<EntityReducer>> = manifest
+    // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
+    let reducers: Vec<Option<EntityReducer>> = manifest
         .datasets
         .iter()
         .map(EntityReducer::for_dataset)
         .collect();
-    let prepare = |output| prepare(manifest, &rules, output);
+    let prepare = |output, index| prepare(manifest, &reducers, output, index);
     let batches = source.into_batches();
     let plugin_log = transform_in_order(transformer, batches, &settings, prepare, |batch| {
         if plan.interrupted.load(Ordering::Relaxed) {
@@ -221,7 +222,7 @@ pub fn run_transform(
     if plan.interrupted.load(Ordering::Relaxed) {
         return Err(RunError::Interrupted);
     }
-    let (staged, readiness) = datasets.finish(destination)?;
+    let (staged, readiness) = datasets.finish(destination, reducers)?;
     let readiness_report = readiness.report(manifest, counts.dropped.clone());
     let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
@@ -284,34 +285,33 @@ struct Prepared {
 }
 
 /// One dataset's rows from one batch.
-struct PreparedBatch {
-    /// Rows the plugin returned (before entity reduction).
-    returned: u64,
-    /// Events datasets: every row; entity datasets: the rows that can still win.
-    rows: RecordBatch,
-    /// Events datasets: `rows` as CSV, encoded in parallel by the workers.
-    csv: Option<Vec<u8>>,
+enum PreparedBatch {
+    /// Events datasets: the rows, and their CSV form encoded by the worker.
+    Events { rows: RecordBatch, csv: Vec<u8> },
+    /// Entity datasets: already folded into the reducer; how many rows the plugin returned.
+    Folded { returned: u64 },
 }
 
-/// The per-batch work that needs no shared state, done on the worker threads.
+/// The per-batch work done on the worker threads: CSV encoding and entity reduction.
 fn prepare(
     manifest: &Manifest,
-    rules: &[Option<EntityReducer>],
+    reducers: &[Option<EntityReducer>],
     output: TransformResult,
+    batch_index: u64,
 ) -> Result<Prepared, RunError> {
     let datasets = output
         .datasets
         .into_iter()
-        .zip(rules)
+        .zip(reducers)
         .zip(&manifest.datasets)
-        .map(|((batch, rule), spec)| {
-            let returned = batch.num_rows() as u64;
-            Ok(match rule {
-                Some(reducer) => PreparedBatch {
-                    returned,
-                    rows: reducer.candidates(&batch),
-                    csv: None,
-                },
+        .map(|((batch, reducer), spec)| {
+            Ok(match reducer {
+                Some(reducer) => {
+                    reducer.add(&reducer.candidates(&batch), batch_index);
+                    PreparedBatch::Folded {
+                        returned: batch.num_rows() as u64,
+                    }
+                }
                 None => {
                     let mut csv = Vec::new();
                     encode_csv_rows(&batch, &mut csv).map_err(|e| SinkError::Encode {
@@ -319,11 +319,7 @@ fn prepare(
                         format: "CSV",
                         message: e.to_string(),
                     })?;
-                    PreparedBatch {
-                        returned,
-                        rows: batch,
-                        csv: Some(csv),
-                    }
+                    PreparedBatch::Events { rows: batch, csv }
                 }
             })
         })
@@ -342,10 +338,9 @@ struct Counts {
     dropped: BTreeMap<String, u64>,
 }
 
-/// Per dataset: its writer and, for entity datasets, its reducer; plus the readiness tracker.
+/// Per dataset: its writer and the rows the plugin returned; plus the readiness tracker.
 struct DatasetStates {
     writers: Vec<DatasetWriter>,
-    reducers: Vec<Option<EntityReducer>>,
     returned: Vec<u64>,
     readiness: ReadinessTracker,
 }
@@ -358,30 +353,21 @@ impl DatasetStates {
                 .iter()
                 .map(|spec| DatasetWriter::create(destination, spec))
                 .collect::<Result<_, _>>()?,
-            reducers: manifest
-                .datasets
-                .iter()
-                .map(EntityReducer::for_dataset)
-                .collect(),
             returned: vec![0; manifest.datasets.len()],
             readiness: ReadinessTracker::new(manifest),
         })
     }
 
-    /// Routes one transform's output: events datasets are written now, entity datasets
-    /// reduced until the end.
+    /// Routes one transform's output: events datasets are written now (entity datasets are
+    /// in the reducers until the end).
     fn add(&mut self, batches: Vec<PreparedBatch>) -> Result<(), SinkError> {
         for (index, prepared) in batches.into_iter().enumerate() {
-            self.returned[index] += prepared.returned;
-            let batch = &prepared.rows;
-            match &mut self.reducers[index] {
-                Some(reducer) => reducer.add(batch),
-                None => {
-                    self.readiness.observe(index, batch);
-                    match &prepared.csv {
-                        Some(csv) => self.writers[index].write_encoded(batch, csv)?,
-                        None => self.writers[index].write(batch)?,
-                    }
+            match prepared {
+                PreparedBatch::Folded { returned } => self.returned[index] += returned,
+                PreparedBatch::Events { rows, csv } => {
+                    self.returned[index] += rows.num_rows() as u64;
+                    self.readiness.observe(index, &rows);
+                    self.writers[index].write_encoded(&rows, &csv)?;
                 }
             }
         }
@@ -391,10 +377,10 @@ impl DatasetStates {
     fn finish(
         self,
         destination: &dyn Destination,
+        reducers: Vec<Option<EntityReducer>>,
     ) -> Result<(Vec<(StagedDataset, u64)>, ReadinessTracker), SinkError> {
         let DatasetStates {
             writers,
-            reducers,
             returned,
             mut readiness,
         } = self;

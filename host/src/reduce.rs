@@ -12,7 +12,7 @@ use arrow_schema::SchemaRef;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::manifest::{DataType, DatasetSpec, Reduction};
 
@@ -116,8 +116,23 @@ pub struct EntityReducer {
     types: Vec<DataType>,
     written: usize,
     schema: SchemaRef,
-    rows: HashMap<Box<[u8]>, Vec<Cell>, ahash::RandomState>,
+    /// Kept rows, split by key hash so worker threads fold batches at once, each locking
+    /// one shard at a time.
+    shards: Vec<Mutex<Shard>>,
+    /// Picks a key's shard.
+    shard_of: ahash::RandomState,
 }
+
+type Shard = HashMap<Box<[u8]>, Kept, ahash::RandomState>;
+
+/// A key's greatest row so far and where it came from: input order breaks full ties, so
+/// batches may be folded in any order (by any thread) and still keep the first such row.
+struct Kept {
+    position: (u64, u32),
+    cells: Vec<Cell>,
+}
+
+const SHARDS: usize = 64;
 
 /// Rows per output batch when the reduced rows are handed to the writers.
 const OUTPUT_BATCH_ROWS: usize = 64 * 1024;
@@ -133,34 +148,54 @@ impl EntityReducer {
             types: spec.returned_columns().map(|c| c.data_type).collect(),
             written: spec.columns.len(),
             schema: spec.written_schema(),
-            rows: HashMap::default(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shard_of: ahash::RandomState::new(),
         })
     }
 
     pub fn keys(&self) -> usize {
-        self.rows.len()
+        self.shards.iter().map(|s| lock(s).len()).sum()
     }
 
     /// Folds a batch of returned rows (written + latest-by columns) into the kept rows.
-    pub fn add(&mut self, batch: &RecordBatch) {
+    /// `batch_index` is the batch's place in the input; safe to call from several threads.
+    pub fn add(&self, batch: &RecordBatch, batch_index: u64) {
         let columns = batch.columns();
         let key_column = &columns[self.key_index];
         let key_type = self.types[self.key_index];
         let mut key = Vec::new();
+        // Rows grouped by shard, so each shard is locked once per batch.
+        let mut by_shard: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
         for row in 0..batch.num_rows() {
             if key_column.is_null(row) {
                 continue; // keys are non-nullable; the plugin output check rejects NULLs
             }
             key_bytes(key_column, key_type, row, &mut key);
-            match self.rows.get_mut(key.as_slice()) {
-                Some(stored) => {
-                    if is_later(&self.types, self.written, columns, row, stored) {
-                        *stored = cells(&self.types, columns, row);
+            let shard = self.shard_of.hash_one(key.as_slice()) as usize % SHARDS;
+            by_shard[shard].push(row as u32);
+        }
+        for (shard, rows) in self.shards.iter().zip(by_shard) {
+            if rows.is_empty() {
+                continue;
+            }
+            let mut kept = lock(shard);
+            for row in rows {
+                let position = (batch_index, row);
+                let row = row as usize;
+                key_bytes(key_column, key_type, row, &mut key);
+                match kept.get_mut(key.as_slice()) {
+                    Some(stored) => {
+                        if is_later(&self.types, self.written, columns, row, &stored.cells)
+                            .unwrap_or(position < stored.position)
+                        {
+                            stored.position = position;
+                            stored.cells = cells(&self.types, columns, row);
+                        }
                     }
-                }
-                None => {
-                    self.rows
-                        .insert(key.as_slice().into(), cells(&self.types, columns, row));
+                    None => {
+                        let cells = cells(&self.types, columns, row);
+                        kept.insert(key.as_slice().into(), Kept { position, cells });
+                    }
                 }
             }
         }
@@ -169,9 +204,8 @@ impl EntityReducer {
     /// The rows of `batch` that can still win: per key, the row [`add`](Self::add) would keep
     /// from this batch alone, in input order. Folding them instead of the whole batch keeps
     /// the same rows (a later row replaces only when strictly greater, so the first of tied
-    /// rows stays first), and it needs no shared state: workers run it in parallel, leaving
-    /// the single consumer a fraction of the rows. Keys are borrowed, nothing is allocated
-    /// per row.
+    /// rows stays first) with a fraction of the lookups into the shared shards. Keys are
+    /// borrowed, nothing is allocated per row.
     pub fn candidates(&self, batch: &RecordBatch) -> RecordBatch {
         let columns = batch.columns();
         let Some(keys) = columns[self.key_index].as_string_opt::<i32>() else {
@@ -205,7 +239,12 @@ impl EntityReducer {
 
     /// The kept rows, sorted by key, as batches of the written columns.
     pub fn finish(self) -> Vec<RecordBatch> {
-        let mut rows: Vec<(Box<[u8]>, Vec<Cell>)> = self.rows.into_iter().collect();
+        let mut rows: Vec<(Box<[u8]>, Vec<Cell>)> = self
+            .shards
+            .into_iter()
+            .flat_map(|shard| shard.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .map(|(key, kept)| (key, kept.cells))
+            .collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         rows.chunks(OUTPUT_BATCH_ROWS)
             .map(|chunk| {
@@ -229,23 +268,29 @@ fn cells(types: &[DataType], columns: &[ArrayRef], row: usize) -> Vec<Cell> {
         .collect()
 }
 
-/// Whether `row` beats `stored` on the latest-by columns (those from `written` on): strictly
-/// greater, compared column by column.
+/// Whether `row` beats `stored` on the latest-by columns (those from `written` on), compared
+/// column by column; `None` when they tie on all of them.
 fn is_later(
     types: &[DataType],
     written: usize,
     columns: &[ArrayRef],
     row: usize,
     stored: &[Cell],
-) -> bool {
+) -> Option<bool> {
     for index in written..types.len() {
         let candidate = cell(&columns[index], types[index], row);
         match candidate.cmp_nulls_lowest(stored[index].as_ref()) {
             Ordering::Equal => continue,
-            ordering => return ordering == Ordering::Greater,
+            ordering => return Some(ordering == Ordering::Greater),
         }
     }
-    false
+    None
+}
+
+/// A shard's lock; a panic elsewhere cannot leave a shard half-updated (updates are single
+/// assignments), so a poisoned lock is still usable.
+fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Whether `row` beats `other` of the same batch on the latest-by columns (strictly greater).
@@ -370,20 +415,27 @@ mod tests {
     #[test]
     fn latest_wins_then_greatest_tie_breaker_then_first_seen() {
         let spec = users();
-        let mut reducer = EntityReducer::for_dataset(&spec).unwrap();
-        reducer.add(&batch(
-            &spec,
-            &[("b", "old", 1, Some("e1")), ("a", "first", 5, Some("e1"))],
-        ));
-        reducer.add(&batch(
-            &spec,
-            &[
-                ("b", "new", 2, Some("e0")), // later time wins over a greater id
-                ("a", "null-id", 5, None),   // NULL tie-breaker is lowest: loses
-                ("a", "greater-id", 5, Some("e2")),
-                ("a", "same", 5, Some("e2")), // full tie: first seen stays
-            ],
-        ));
+        let reducer = EntityReducer::for_dataset(&spec).unwrap();
+        // Folded out of order, as worker threads may: input order still breaks full ties.
+        reducer.add(
+            &batch(
+                &spec,
+                &[
+                    ("b", "new", 2, Some("e0")), // later time wins over a greater id
+                    ("a", "null-id", 5, None),   // NULL tie-breaker is lowest: loses
+                    ("a", "greater-id", 5, Some("e2")),
+                    ("a", "same", 5, Some("e2")), // full tie: first seen stays
+                ],
+            ),
+            1,
+        );
+        reducer.add(
+            &batch(
+                &spec,
+                &[("b", "old", 1, Some("e1")), ("a", "first", 5, Some("e1"))],
+            ),
+            0,
+        );
         assert_eq!(
             kept(reducer),
             vec![
@@ -417,13 +469,13 @@ mod tests {
                 ],
             ),
         ];
-        let mut everything = EntityReducer::for_dataset(&spec).unwrap();
-        let mut candidates = EntityReducer::for_dataset(&spec).unwrap();
-        for b in &batches {
-            everything.add(b);
+        let everything = EntityReducer::for_dataset(&spec).unwrap();
+        let candidates = EntityReducer::for_dataset(&spec).unwrap();
+        for (i, b) in batches.iter().enumerate() {
+            everything.add(b, i as u64);
             let cut = candidates.candidates(b);
             assert!(cut.num_rows() < b.num_rows());
-            candidates.add(&cut);
+            candidates.add(&cut, i as u64);
         }
         let want = kept(everything);
         assert_eq!(kept(candidates), want);

@@ -33,15 +33,15 @@ pub struct WorkerSettings<'a> {
 /// Batches in flight per worker, each way.
 const QUEUE: usize = 2;
 
-/// Feeds `batches` through `transformer`, then `prepare` (per-batch work that needs no shared
-/// state, so it runs on the worker threads too); calls `consume` with each result in input
+/// Feeds `batches` through `transformer`, then `prepare` (more per-batch work for the worker
+/// threads, given the batch's index); calls `consume` with each result in input
 /// order. Stops at the first error (in input order) and returns it. Returns what the plugin
 /// printed.
 pub fn transform_in_order<T: Send>(
     transformer: &dyn Transformer,
     batches: impl Iterator<Item = Result<RecordBatch, SourceError>> + Send,
     settings: &WorkerSettings<'_>,
-    prepare: impl Fn(TransformResult) -> Result<T, RunError> + Sync,
+    prepare: impl Fn(TransformResult, u64) -> Result<T, RunError> + Sync,
     mut consume: impl FnMut(Transformed<T>) -> Result<(), RunError>,
 ) -> Result<String, RunError> {
     let instances = (0..settings.workers.max(1))
@@ -69,7 +69,7 @@ pub fn transform_in_order<T: Send>(
                         let rows_transformed = batch.num_rows() as u64;
                         let output = if rows_transformed > 0 {
                             let result = instance.transform(settings.options, &batch, index)?;
-                            Some(prepare(result)?)
+                            Some(prepare(result, index)?)
                         } else {
                             None
                         };
