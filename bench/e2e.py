@@ -116,7 +116,7 @@ def main():
             results[mode] = measure(
                 name,
                 lambda out, mode=mode: [NATIVE, mode, PLUGIN, source, out, WINDOW[0], WINDOW[1],
-                                        str(args.threads), *args.batch_rows and [str(args.batch_rows)] or []],
+                                        str(args.threads), *batch[1:]],
                 args.reps, args.rows)
     if "rechost" in results:
         wall = results["rechost"][0]

@@ -16,17 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::manifest::{DataType, DatasetSpec, Reduction};
 
-/// One stored cell.
-#[derive(Debug, Clone, PartialEq)]
-enum Cell {
-    Null,
-    Utf8(Box<str>),
-    Int64(i64),
-    Float64(f64),
-    Boolean(bool),
-}
-
-/// A cell read in place from an array (no allocation), compared against stored cells.
+/// A cell read in place from an array or from a kept row (no allocation).
 #[derive(Debug, Clone, Copy)]
 enum CellRef<'a> {
     Null,
@@ -36,29 +26,7 @@ enum CellRef<'a> {
     Boolean(bool),
 }
 
-impl Cell {
-    fn as_ref(&self) -> CellRef<'_> {
-        match self {
-            Cell::Null => CellRef::Null,
-            Cell::Utf8(v) => CellRef::Utf8(v),
-            Cell::Int64(v) => CellRef::Int64(*v),
-            Cell::Float64(v) => CellRef::Float64(*v),
-            Cell::Boolean(v) => CellRef::Boolean(*v),
-        }
-    }
-}
-
 impl CellRef<'_> {
-    fn to_owned(self) -> Cell {
-        match self {
-            CellRef::Null => Cell::Null,
-            CellRef::Utf8(v) => Cell::Utf8(v.into()),
-            CellRef::Int64(v) => Cell::Int64(v),
-            CellRef::Float64(v) => Cell::Float64(v),
-            CellRef::Boolean(v) => Cell::Boolean(v),
-        }
-    }
-
     fn cmp_nulls_lowest(self, other: CellRef<'_>) -> Ordering {
         match (self, other) {
             (CellRef::Null, CellRef::Null) => Ordering::Equal,
@@ -70,6 +38,85 @@ impl CellRef<'_> {
             (CellRef::Boolean(a), CellRef::Boolean(b)) => a.cmp(&b),
             _ => unreachable!("columns are checked against their declared types"),
         }
+    }
+
+    /// Appends the cell to a kept row's bytes: a NULL flag, then the value (text
+    /// length-prefixed). One allocation per kept row instead of one per cell keeps memory
+    /// low at millions of keys.
+    fn encode(self, out: &mut Vec<u8>) {
+        match self {
+            CellRef::Null => out.push(0),
+            CellRef::Utf8(v) => {
+                out.push(1);
+                out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                out.extend_from_slice(v.as_bytes());
+            }
+            CellRef::Int64(v) => {
+                out.push(1);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            CellRef::Float64(v) => {
+                out.push(1);
+                out.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+            CellRef::Boolean(v) => out.extend_from_slice(&[1, v as u8]),
+        }
+    }
+}
+
+/// Reads the cell `encode` wrote at the front of `bytes`; returns it and the rest.
+fn decode(data_type: DataType, bytes: &[u8]) -> (CellRef<'_>, &[u8]) {
+    let (&flag, rest) = bytes.split_first().expect("encoded row");
+    if flag == 0 {
+        return (CellRef::Null, rest);
+    }
+    let word = |rest: &[u8]| u64::from_le_bytes(rest[..8].try_into().expect("8 bytes"));
+    match data_type {
+        DataType::Utf8 => {
+            let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
+            let text = std::str::from_utf8(&rest[4..4 + len]).expect("encoded from a str");
+            (CellRef::Utf8(text), &rest[4 + len..])
+        }
+        DataType::Int64 | DataType::Timestamp => (CellRef::Int64(word(rest) as i64), &rest[8..]),
+        DataType::Float64 => (CellRef::Float64(f64::from_bits(word(rest))), &rest[8..]),
+        DataType::Boolean => (CellRef::Boolean(rest[0] != 0), &rest[1..]),
+    }
+}
+
+/// The key cell back from its key bytes (the inverse of `key_bytes`).
+fn key_cell(data_type: DataType, key: &[u8]) -> CellRef<'_> {
+    let word = || u64::from_be_bytes(key.try_into().expect("8 key bytes"));
+    match data_type {
+        DataType::Utf8 => CellRef::Utf8(std::str::from_utf8(key).expect("key from a str")),
+        DataType::Int64 | DataType::Timestamp => CellRef::Int64(word() as i64 ^ i64::MIN),
+        DataType::Float64 => CellRef::Float64(f64::from_bits(word())),
+        DataType::Boolean => CellRef::Boolean(key[0] != 0),
+    }
+}
+
+/// The cells of a kept row, in returned-column order (the key from the map's key).
+struct KeptCells<'a> {
+    types: &'a [DataType],
+    key_index: usize,
+    key: &'a [u8],
+    bytes: &'a [u8],
+    index: usize,
+}
+
+impl<'a> Iterator for KeptCells<'a> {
+    type Item = CellRef<'a>;
+
+    fn next(&mut self) -> Option<CellRef<'a>> {
+        let data_type = *self.types.get(self.index)?;
+        let cell = if self.index == self.key_index {
+            key_cell(data_type, self.key)
+        } else {
+            let (cell, rest) = decode(data_type, self.bytes);
+            self.bytes = rest;
+            cell
+        };
+        self.index += 1;
+        Some(cell)
     }
 }
 
@@ -129,7 +176,8 @@ type Shard = HashMap<Box<[u8]>, Kept, ahash::RandomState>;
 /// batches may be folded in any order (by any thread) and still keep the first such row.
 struct Kept {
     position: (u64, u32),
-    cells: Vec<Cell>,
+    /// Every returned column but the key, encoded (`CellRef::encode`).
+    cells: Box<[u8]>,
 }
 
 const SHARDS: usize = 64;
@@ -164,6 +212,7 @@ impl EntityReducer {
         let key_column = &columns[self.key_index];
         let key_type = self.types[self.key_index];
         let mut key = Vec::new();
+        let mut encoded = Vec::new();
         // Rows grouped by shard, so each shard is locked once per batch.
         let mut by_shard: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
         for row in 0..batch.num_rows() {
@@ -185,18 +234,45 @@ impl EntityReducer {
                 key_bytes(key_column, key_type, row, &mut key);
                 match kept.get_mut(key.as_slice()) {
                     Some(stored) => {
-                        if is_later(&self.types, self.written, columns, row, &stored.cells)
+                        let cells = self.kept_cells(&key, &stored.cells);
+                        if is_later(&self.types, self.written, columns, row, cells)
                             .unwrap_or(position < stored.position)
                         {
+                            self.encode_row(columns, row, &mut encoded);
                             stored.position = position;
-                            stored.cells = cells(&self.types, columns, row);
+                            if stored.cells.len() == encoded.len() {
+                                stored.cells.copy_from_slice(&encoded); // no reallocation
+                            } else {
+                                stored.cells = encoded.as_slice().into();
+                            }
                         }
                     }
                     None => {
-                        let cells = cells(&self.types, columns, row);
+                        self.encode_row(columns, row, &mut encoded);
+                        let cells = encoded.as_slice().into();
                         kept.insert(key.as_slice().into(), Kept { position, cells });
                     }
                 }
+            }
+        }
+    }
+
+    fn kept_cells<'a>(&'a self, key: &'a [u8], bytes: &'a [u8]) -> KeptCells<'a> {
+        KeptCells {
+            types: &self.types,
+            key_index: self.key_index,
+            key,
+            bytes,
+            index: 0,
+        }
+    }
+
+    /// `row`'s cells but the key, encoded into `out`.
+    fn encode_row(&self, columns: &[ArrayRef], row: usize, out: &mut Vec<u8>) {
+        out.clear();
+        for (index, (array, &data_type)) in columns.iter().zip(&self.types).enumerate() {
+            if index != self.key_index {
+                cell(array, data_type, row).encode(out);
             }
         }
     }
@@ -239,19 +315,31 @@ impl EntityReducer {
 
     /// The kept rows, sorted by key, as batches of the written columns.
     pub fn finish(self) -> Vec<RecordBatch> {
-        let mut rows: Vec<(Box<[u8]>, Vec<Cell>)> = self
+        let shards: Vec<Shard> = self
             .shards
-            .into_iter()
-            .flat_map(|shard| shard.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .map(|(key, kept)| (key, kept.cells))
+            .iter()
+            .map(|shard| std::mem::take(&mut *lock(shard)))
             .collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut rows: Vec<(&[u8], &[u8])> = shards
+            .iter()
+            .flatten()
+            .map(|(key, kept)| (&key[..], &kept.cells[..]))
+            .collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
         rows.chunks(OUTPUT_BATCH_ROWS)
             .map(|chunk| {
-                let arrays = (0..self.written)
-                    .map(|col| {
-                        build_array(self.types[col], chunk.iter().map(|(_, cells)| &cells[col]))
-                    })
+                let mut columns: Vec<Vec<CellRef<'_>>> =
+                    vec![Vec::with_capacity(chunk.len()); self.written];
+                for &(key, bytes) in chunk {
+                    let cells = self.kept_cells(key, bytes).take(self.written);
+                    for (column, cell) in columns.iter_mut().zip(cells) {
+                        column.push(cell);
+                    }
+                }
+                let arrays = columns
+                    .iter()
+                    .zip(&self.types)
+                    .map(|(cells, &data_type)| build_array(data_type, cells))
                     .collect();
                 RecordBatch::try_new(self.schema.clone(), arrays)
                     .expect("cells follow the declared schema")
@@ -260,26 +348,18 @@ impl EntityReducer {
     }
 }
 
-fn cells(types: &[DataType], columns: &[ArrayRef], row: usize) -> Vec<Cell> {
-    columns
-        .iter()
-        .zip(types)
-        .map(|(array, &data_type)| cell(array, data_type, row).to_owned())
-        .collect()
-}
-
-/// Whether `row` beats `stored` on the latest-by columns (those from `written` on), compared
-/// column by column; `None` when they tie on all of them.
-fn is_later(
+/// Whether `row` beats the kept row `stored` on the latest-by columns (those from `written`
+/// on), compared column by column; `None` when they tie on all of them.
+fn is_later<'a>(
     types: &[DataType],
     written: usize,
     columns: &[ArrayRef],
     row: usize,
-    stored: &[Cell],
+    stored: impl Iterator<Item = CellRef<'a>>,
 ) -> Option<bool> {
-    for index in written..types.len() {
+    for (index, kept) in stored.enumerate().skip(written) {
         let candidate = cell(&columns[index], types[index], row);
-        match candidate.cmp_nulls_lowest(stored[index].as_ref()) {
+        match candidate.cmp_nulls_lowest(kept) {
             Ordering::Equal => continue,
             ordering => return Some(ordering == Ordering::Greater),
         }
@@ -311,17 +391,14 @@ fn beats(
     false
 }
 
-fn build_array<'a>(
-    data_type: DataType,
-    cells: impl ExactSizeIterator<Item = &'a Cell>,
-) -> ArrayRef {
+fn build_array(data_type: DataType, cells: &[CellRef<'_>]) -> ArrayRef {
     let n = cells.len();
     macro_rules! build {
         ($builder:expr, $variant:ident) => {{
             let mut builder = $builder;
             for c in cells {
-                match c {
-                    Cell::$variant(v) => builder.append_value(v.clone()),
+                match *c {
+                    CellRef::$variant(v) => builder.append_value(v),
                     _ => builder.append_null(),
                 }
             }
@@ -329,16 +406,7 @@ fn build_array<'a>(
         }};
     }
     match data_type {
-        DataType::Utf8 => {
-            let mut builder = StringBuilder::with_capacity(n, n * 16);
-            for c in cells {
-                match c {
-                    Cell::Utf8(v) => builder.append_value(v),
-                    _ => builder.append_null(),
-                }
-            }
-            Arc::new(builder.finish())
-        }
+        DataType::Utf8 => build!(StringBuilder::with_capacity(n, n * 16), Utf8),
         DataType::Int64 => build!(Int64Builder::with_capacity(n), Int64),
         DataType::Timestamp => build!(TimestampMicrosecondBuilder::with_capacity(n), Int64),
         DataType::Float64 => build!(Float64Builder::with_capacity(n), Float64),
