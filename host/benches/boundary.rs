@@ -6,14 +6,15 @@
 #[allow(dead_code)]
 #[path = "../../tests/support/guests.rs"]
 mod guests;
+#[allow(dead_code)]
+#[path = "../../tests/support/native.rs"]
+mod native;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, TimestampMicrosecondType};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rechost::plugin::{Limits, Plugin, PluginEngine};
 use rechost::sample::{Domain, SampleSpec};
-use rechost::sink::{DatasetWriter, LocalDir};
+use rechost::sink::{DatasetWriter, LocalDir, encode_csv_rows};
 use rechost::source::LocalSource;
 use rechost_plugin_sdk as sdk;
 
@@ -41,44 +42,6 @@ fn source_batches(
         .into_batches()
         .map(Result::unwrap)
         .collect()
-}
-
-/// The guest SDK's view of an Arrow batch, for calling the transform natively.
-fn to_sdk(batch: &RecordBatch) -> sdk::Batch {
-    let bits =
-        |b: &arrow_buffer::BooleanBuffer| b.sliced().as_slice()[..b.len().div_ceil(8)].to_vec();
-    let columns = batch
-        .columns()
-        .iter()
-        .map(|array| sdk::Column {
-            validity: array.nulls().map(|n| bits(n.inner())),
-            values: match array.data_type() {
-                arrow_schema::DataType::Utf8 => {
-                    let s = array.as_string::<i32>();
-                    sdk::Values::Utf8(sdk::Utf8Values {
-                        offsets: s.value_offsets().to_vec(),
-                        data: s.value_data().to_vec(),
-                    })
-                }
-                arrow_schema::DataType::Float64 => {
-                    sdk::Values::Float64(array.as_primitive::<Float64Type>().values().to_vec())
-                }
-                arrow_schema::DataType::Boolean => {
-                    sdk::Values::Boolean(bits(array.as_boolean().values()))
-                }
-                _ => sdk::Values::Timestamp(
-                    array
-                        .as_primitive::<TimestampMicrosecondType>()
-                        .values()
-                        .to_vec(),
-                ),
-            },
-        })
-        .collect();
-    sdk::Batch {
-        rows: batch.num_rows() as u32,
-        columns,
-    }
 }
 
 fn boundary(c: &mut Criterion) {
@@ -118,7 +81,7 @@ fn boundary(c: &mut Criterion) {
         |b, batches| {
             b.iter(|| {
                 for batch in batches {
-                    let input = to_sdk(batch);
+                    let input = native::to_sdk(batch);
                     let input = sdk::Input::new(&input).unwrap();
                     <ecommerce::Ecommerce as sdk::Plugin>::transform(&native_options, &input)
                         .unwrap();
@@ -146,6 +109,16 @@ fn boundary(c: &mut Criterion) {
     let mut group = c.benchmark_group("dataset_writer");
     group.throughput(Throughput::Elements(rows as u64));
     group.sample_size(10);
+    // CSV alone, as the workers encode it (one reused buffer).
+    let mut csv = Vec::new();
+    group.bench_function("interactions_csv_rows", |b| {
+        b.iter(|| {
+            for batch in &interactions {
+                csv.clear();
+                encode_csv_rows(batch, &mut csv).unwrap();
+            }
+        })
+    });
     group.bench_function("interactions_csv_parquet", |b| {
         b.iter(|| {
             let destination = LocalDir::new(dir.path().join("out"));

@@ -15,6 +15,7 @@ pub mod sink;
 pub mod snowflake;
 pub mod source;
 pub mod sql;
+pub mod transform;
 pub mod warehouse;
 pub mod window;
 pub mod workers;

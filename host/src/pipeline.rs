@@ -10,16 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::manifest::{DatasetKind, Manifest};
-use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError};
+use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError, TransformResult};
 use crate::readiness::{ReadinessReport, ReadinessTracker};
 use crate::reduce::EntityReducer;
-use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, stage_bytes};
+use crate::sink::{
+    DatasetWriter, Destination, SinkError, StagedDataset, encode_csv_rows, stage_bytes,
+};
 use crate::source::{Source, SourceError, SourcePlan};
+use crate::transform::Transformer;
 use crate::window::DateWindow;
 use crate::workers::{WorkerSettings, transform_in_order};
 
-/// Rows per batch read from the source and sent through the plugin.
-pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+/// Rows per batch read from the source and sent through the plugin: small enough that the
+/// batches in flight stay in cache and memory (RSS grows with batch size x threads).
+pub const DEFAULT_BATCH_ROWS: usize = 16 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -162,7 +166,20 @@ pub fn run(
     let started = Instant::now();
     let engine = PluginEngine::new().map_err(|e| RunError::Engine(format!("{e:#}")))?;
     let (plugin, options) = load_plugin(&engine, plan)?;
-    let manifest = &plugin.manifest;
+    run_transform(plan, &plugin, &options, destination, progress, started)
+}
+
+/// A run with any transform: the shipped binary passes a WebAssembly plugin; benchmarks pass
+/// the same transform linked natively. `started` is when the run began (for the summary).
+pub fn run_transform(
+    plan: &RunPlan,
+    transformer: &dyn Transformer,
+    options: &[(String, String)],
+    destination: &dyn Destination,
+    progress: &dyn Fn(Progress),
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let manifest = transformer.manifest();
     let source = Source::open(&plan.source, manifest, &plan.window, plan.batch_rows)?;
     let source_description = source.describe();
     let input_files = source.file_count();
@@ -174,9 +191,17 @@ pub fn run(
     let settings = WorkerSettings {
         workers: plan.workers,
         window: plan.window,
-        options: &options,
+        options,
     };
-    let plugin_log = transform_in_order(&plugin, source.into_batches(), &settings, |batch| {
+    // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
+    let reducers: Vec<Option<EntityReducer>> = manifest
+        .datasets
+        .iter()
+        .map(EntityReducer::for_dataset)
+        .collect();
+    let prepare = |output, index| prepare(manifest, &reducers, output, index);
+    let batches = source.into_batches();
+    let plugin_log = transform_in_order(transformer, batches, &settings, prepare, |batch| {
         if plan.interrupted.load(Ordering::Relaxed) {
             return Err(RunError::Interrupted);
         }
@@ -200,16 +225,9 @@ pub fn run(
     if plan.interrupted.load(Ordering::Relaxed) {
         return Err(RunError::Interrupted);
     }
-    let (staged, readiness) = datasets.finish(destination)?;
+    let (staged, readiness) = datasets.finish(destination, reducers)?;
     let readiness_report = readiness.report(manifest, counts.dropped.clone());
-    let info = PluginInfo {
-        name: manifest.name.clone(),
-        version: manifest.version.clone(),
-        domain: manifest.domain.clone(),
-        path: plugin.path.clone(),
-        sha256: plugin.sha256.clone(),
-        compile_cache: plugin.cache,
-    };
+    let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
     let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
         plugin: PluginIdentity {
@@ -264,6 +282,58 @@ pub fn run(
     })
 }
 
+/// One transform's output, made ready for the consumer on a worker thread.
+struct Prepared {
+    datasets: Vec<PreparedBatch>,
+    dropped: Vec<(String, u64)>,
+}
+
+/// One dataset's rows from one batch.
+enum PreparedBatch {
+    /// Events datasets: the rows, and their CSV form encoded by the worker.
+    Events { rows: RecordBatch, csv: Vec<u8> },
+    /// Entity datasets: already folded into the reducer; how many rows the plugin returned.
+    Folded { returned: u64 },
+}
+
+/// The per-batch work done on the worker threads: CSV encoding and entity reduction.
+fn prepare(
+    manifest: &Manifest,
+    reducers: &[Option<EntityReducer>],
+    output: TransformResult,
+    batch_index: u64,
+) -> Result<Prepared, RunError> {
+    let datasets = output
+        .datasets
+        .into_iter()
+        .zip(reducers)
+        .zip(&manifest.datasets)
+        .map(|((batch, reducer), spec)| {
+            Ok(match reducer {
+                Some(reducer) => {
+                    reducer.add(&reducer.candidates(&batch), batch_index);
+                    PreparedBatch::Folded {
+                        returned: batch.num_rows() as u64,
+                    }
+                }
+                None => {
+                    let mut csv = Vec::new();
+                    encode_csv_rows(&batch, &mut csv).map_err(|e| SinkError::Encode {
+                        dataset: spec.name.clone(),
+                        format: "CSV",
+                        message: e.to_string(),
+                    })?;
+                    PreparedBatch::Events { rows: batch, csv }
+                }
+            })
+        })
+        .collect::<Result<_, RunError>>()?;
+    Ok(Prepared {
+        datasets,
+        dropped: output.dropped,
+    })
+}
+
 #[derive(Default)]
 struct Counts {
     rows_read: u64,
@@ -272,10 +342,9 @@ struct Counts {
     dropped: BTreeMap<String, u64>,
 }
 
-/// Per dataset: its writer and, for entity datasets, its reducer; plus the readiness tracker.
+/// Per dataset: its writer and the rows the plugin returned; plus the readiness tracker.
 struct DatasetStates {
     writers: Vec<DatasetWriter>,
-    reducers: Vec<Option<EntityReducer>>,
     returned: Vec<u64>,
     readiness: ReadinessTracker,
 }
@@ -288,26 +357,21 @@ impl DatasetStates {
                 .iter()
                 .map(|spec| DatasetWriter::create(destination, spec))
                 .collect::<Result<_, _>>()?,
-            reducers: manifest
-                .datasets
-                .iter()
-                .map(EntityReducer::for_dataset)
-                .collect(),
             returned: vec![0; manifest.datasets.len()],
             readiness: ReadinessTracker::new(manifest),
         })
     }
 
-    /// Routes one transform's output: events datasets are written now, entity datasets
-    /// reduced until the end.
-    fn add(&mut self, batches: Vec<RecordBatch>) -> Result<(), SinkError> {
-        for (index, batch) in batches.into_iter().enumerate() {
-            self.returned[index] += batch.num_rows() as u64;
-            match &mut self.reducers[index] {
-                Some(reducer) => reducer.add(&batch),
-                None => {
-                    self.readiness.observe(index, &batch);
-                    self.writers[index].write(&batch)?;
+    /// Routes one transform's output: events datasets are written now (entity datasets are
+    /// in the reducers until the end).
+    fn add(&mut self, batches: Vec<PreparedBatch>) -> Result<(), SinkError> {
+        for (index, prepared) in batches.into_iter().enumerate() {
+            match prepared {
+                PreparedBatch::Folded { returned } => self.returned[index] += returned,
+                PreparedBatch::Events { rows, csv } => {
+                    self.returned[index] += rows.num_rows() as u64;
+                    self.readiness.observe(index, &rows);
+                    self.writers[index].write_encoded(&rows, &csv)?;
                 }
             }
         }
@@ -317,10 +381,10 @@ impl DatasetStates {
     fn finish(
         self,
         destination: &dyn Destination,
+        reducers: Vec<Option<EntityReducer>>,
     ) -> Result<(Vec<(StagedDataset, u64)>, ReadinessTracker), SinkError> {
         let DatasetStates {
             writers,
-            reducers,
             returned,
             mut readiness,
         } = self;

@@ -104,6 +104,11 @@ pub struct ReadinessTracker {
     violations: BTreeMap<String, u64>,
 }
 
+/// More than `max` characters; counted only when the bytes could be (chars <= bytes).
+fn too_long(value: &str, max: usize) -> bool {
+    value.len() > max && value.chars().count() > max
+}
+
 fn text_column(batch: &RecordBatch, index: usize) -> Option<&arrow_array::StringArray> {
     batch.column(index).as_string_opt::<i32>()
 }
@@ -153,7 +158,7 @@ impl ReadinessTracker {
             let long = values
                 .iter()
                 .flatten()
-                .filter(|v| v.chars().count() > MAX_ID_CHARS)
+                .filter(|v| too_long(v, MAX_ID_CHARS))
                 .count();
             if long > 0 {
                 *self
@@ -167,7 +172,7 @@ impl ReadinessTracker {
             let long = values
                 .iter()
                 .flatten()
-                .filter(|v| v.chars().count() > MAX_CATEGORICAL_CHARS)
+                .filter(|v| too_long(v, MAX_CATEGORICAL_CHARS))
                 .count();
             if long > 0 {
                 *self

@@ -10,17 +10,18 @@ use arrow_array::RecordBatch;
 use std::sync::mpsc;
 
 use crate::pipeline::RunError;
-use crate::plugin::{Plugin, TransformResult};
+use crate::plugin::TransformResult;
 use crate::source::SourceError;
+use crate::transform::Transformer;
 use crate::window::DateWindow;
 
-/// One source batch after the window and the plugin.
-pub struct Transformed {
+/// One source batch after the window, the plugin and `prepare`.
+pub struct Transformed<T> {
     pub rows_read: u64,
     pub rows_outside_window: u64,
     pub rows_transformed: u64,
     /// `None` when no row of the batch was in the window.
-    pub output: Option<TransformResult>,
+    pub output: Option<T>,
 }
 
 pub struct WorkerSettings<'a> {
@@ -32,24 +33,28 @@ pub struct WorkerSettings<'a> {
 /// Batches in flight per worker, each way.
 const QUEUE: usize = 2;
 
-/// Feeds `batches` through `plugin`; calls `consume` with each result in input order. Stops at
-/// the first error (in input order) and returns it. Returns what the plugin printed.
-pub fn transform_in_order(
-    plugin: &Plugin,
+/// Feeds `batches` through `transformer`, then `prepare` (more per-batch work for the worker
+/// threads, given the batch's index); calls `consume` with each result in input
+/// order. Stops at the first error (in input order) and returns it. Returns what the plugin
+/// printed.
+pub fn transform_in_order<T: Send>(
+    transformer: &dyn Transformer,
     batches: impl Iterator<Item = Result<RecordBatch, SourceError>> + Send,
     settings: &WorkerSettings<'_>,
-    mut consume: impl FnMut(Transformed) -> Result<(), RunError>,
+    prepare: impl Fn(TransformResult, u64) -> Result<T, RunError> + Sync,
+    mut consume: impl FnMut(Transformed<T>) -> Result<(), RunError>,
 ) -> Result<String, RunError> {
     let instances = (0..settings.workers.max(1))
-        .map(|_| plugin.instantiate())
+        .map(|_| transformer.instantiate())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| RunError::Instantiate(format!("{e:#}")))?;
-    let time_index = plugin.manifest.source.time_index;
+        .map_err(RunError::Instantiate)?;
+    let time_index = transformer.manifest().source.time_index;
 
     std::thread::scope(|scope| {
         let mut inputs = Vec::new();
         let mut outputs = Vec::new();
         let mut workers = Vec::new();
+        let prepare = &prepare;
         for mut instance in instances {
             let (input, worker_input) =
                 mpsc::sync_channel::<(u64, Result<RecordBatch, SourceError>)>(QUEUE);
@@ -63,7 +68,8 @@ pub fn transform_in_order(
                         let (batch, outside) = settings.window.apply(batch, time_index);
                         let rows_transformed = batch.num_rows() as u64;
                         let output = if rows_transformed > 0 {
-                            Some(instance.transform(settings.options, &batch, index)?)
+                            let result = instance.transform(settings.options, &batch, index)?;
+                            Some(prepare(result, index)?)
                         } else {
                             None
                         };

@@ -11,6 +11,8 @@ use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
 use crate::manifest::{Manifest, ManifestError};
+use crate::pipeline::PluginInfo;
+use crate::transform::{Transform, Transformer};
 use bindings::{CONTRACT_INTERFACE, CONTRACT_VERSION, DomainPlugin, DomainPluginPre};
 pub use engine::{CacheOutcome, PluginEngine};
 pub use sandbox::Limits;
@@ -260,6 +262,44 @@ pub struct TransformResult {
     pub dropped: Vec<(String, u64)>,
 }
 
+impl Transformer for Plugin {
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn info(&self) -> PluginInfo {
+        PluginInfo {
+            name: self.manifest.name.clone(),
+            version: self.manifest.version.clone(),
+            domain: self.manifest.domain.clone(),
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            compile_cache: self.cache,
+        }
+    }
+
+    fn instantiate(&self) -> Result<Box<dyn Transform + '_>, String> {
+        Plugin::instantiate(self)
+            .map(|instance| Box::new(instance) as Box<dyn Transform + '_>)
+            .map_err(|e| format!("{e:#}"))
+    }
+}
+
+impl Transform for PluginInstance<'_> {
+    fn transform(
+        &mut self,
+        options: &[(String, String)],
+        input: &RecordBatch,
+        batch_index: u64,
+    ) -> Result<TransformResult, PluginError> {
+        PluginInstance::transform(self, options, input, batch_index)
+    }
+
+    fn drain_logs(&mut self) -> String {
+        self.take_logs()
+    }
+}
+
 impl PluginInstance<'_> {
     /// Plugin stdout/stderr captured so far, formatted for an error message.
     fn take_logs(&self) -> String {
@@ -274,11 +314,6 @@ impl PluginInstance<'_> {
             }
         }
         logs
-    }
-
-    /// Output the plugin wrote during successful calls (for the run log).
-    pub fn drain_logs(&self) -> String {
-        self.take_logs()
     }
 
     /// Runs the transform on one batch of source rows and validates what comes back.

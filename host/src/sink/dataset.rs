@@ -1,12 +1,15 @@
 //! One dataset's files: `personalize-dataset.csv`, `personalize-dataset.parquet`,
 //! `schema.avsc`, written as rows arrive and committed together.
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::ArrowError;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::io::BufWriter;
+use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use super::{Destination, SinkError, StagedObject, avro, stage_bytes};
@@ -16,12 +19,12 @@ pub const CSV_FILE: &str = "personalize-dataset.csv";
 pub const PARQUET_FILE: &str = "personalize-dataset.parquet";
 pub const SCHEMA_FILE: &str = "schema.avsc";
 
-type CsvWriter = arrow_csv::Writer<BufWriter<Box<dyn StagedObject>>>;
-
 pub struct DatasetWriter {
     name: String,
     spec: DatasetSpec,
-    csv: CsvWriter,
+    csv: BufWriter<Box<dyn StagedObject>>,
+    /// Reused for batches encoded here rather than by [`encode_csv_rows`] in a worker.
+    csv_rows: Vec<u8>,
     parquet: ArrowWriter<Box<dyn StagedObject>>,
     rows: u64,
 }
@@ -43,13 +46,17 @@ impl DatasetWriter {
     pub fn create(destination: &dyn Destination, spec: &DatasetSpec) -> Result<Self, SinkError> {
         let name = spec.name.clone();
         let csv_object = destination.create(&format!("{name}/{CSV_FILE}"))?;
-        // Personalize's CSV dialect: quote only when needed, escape `"` as `\"` (and `\` as
-        // `\\`, done in `escape_backslashes` since the csv crate only escapes quotes).
-        let csv = arrow_csv::WriterBuilder::new()
-            .with_header(true)
-            .with_double_quote(false)
-            .with_escape(b'\\')
-            .build(BufWriter::with_capacity(1 << 20, csv_object));
+        let mut csv = BufWriter::with_capacity(1 << 20, csv_object);
+        // The header row, even for an empty dataset.
+        let mut header = csv_dialect().with_header(true).build(Vec::new());
+        header
+            .write(&RecordBatch::new_empty(spec.written_schema()))
+            .map_err(|e| encode_error(&name, "CSV", e))?;
+        csv.write_all(&header.into_inner())
+            .map_err(|source| SinkError::Io {
+                path: destination.location(&format!("{name}/{CSV_FILE}")),
+                source,
+            })?;
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
@@ -60,6 +67,7 @@ impl DatasetWriter {
             name,
             spec: spec.clone(),
             csv,
+            csv_rows: Vec::new(),
             parquet,
             rows: 0,
         })
@@ -67,11 +75,21 @@ impl DatasetWriter {
 
     /// Appends rows (the dataset's written columns, in order).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
+        let mut csv_rows = std::mem::take(&mut self.csv_rows);
+        csv_rows.clear();
+        encode_csv_rows(batch, &mut csv_rows).map_err(|e| encode_error(&self.name, "CSV", e))?;
+        let result = self.write_encoded(batch, &csv_rows);
+        self.csv_rows = csv_rows;
+        result
+    }
+
+    /// Appends rows whose CSV form [`encode_csv_rows`] already produced (off this thread).
+    pub fn write_encoded(&mut self, batch: &RecordBatch, csv_rows: &[u8]) -> Result<(), SinkError> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
         self.csv
-            .write(&escape_backslashes(batch))
+            .write_all(csv_rows)
             .map_err(|e| encode_error(&self.name, "CSV", e))?;
         self.parquet
             .write(batch)
@@ -81,23 +99,12 @@ impl DatasetWriter {
     }
 
     /// Finishes and seals every file (schema included) without making any of them visible.
-    pub fn finish(mut self, destination: &dyn Destination) -> Result<StagedDataset, SinkError> {
-        if self.rows == 0 {
-            // An empty dataset still gets its header row.
-            let empty = RecordBatch::new_empty(self.spec.written_schema());
-            self.csv
-                .write(&empty)
-                .map_err(|e| encode_error(&self.name, "CSV", e))?;
-        }
+    pub fn finish(self, destination: &dyn Destination) -> Result<StagedDataset, SinkError> {
         let name = self.name;
-        let mut csv = self
-            .csv
-            .into_inner()
-            .into_inner()
-            .map_err(|e| SinkError::Io {
-                path: destination.location(&format!("{name}/{CSV_FILE}")),
-                source: e.into_error(),
-            })?;
+        let mut csv = self.csv.into_inner().map_err(|e| SinkError::Io {
+            path: destination.location(&format!("{name}/{CSV_FILE}")),
+            source: e.into_error(),
+        })?;
         csv.seal()?;
         let mut parquet = self
             .parquet
@@ -122,6 +129,24 @@ fn encode_error(dataset: &str, format: &'static str, e: impl ToString) -> SinkEr
     }
 }
 
+/// Personalize's CSV dialect: quote only when needed, escape `"` as `\"` (and `\` as `\\`,
+/// done in `escape_backslashes` since the csv crate only escapes quotes).
+fn csv_dialect() -> arrow_csv::WriterBuilder {
+    arrow_csv::WriterBuilder::new()
+        .with_double_quote(false)
+        .with_escape(b'\\')
+}
+
+/// Appends the CSV rows of `batch` (no header) to `out`. Each batch encodes independently,
+/// so workers encode in parallel and the writer only appends bytes in input order.
+pub fn encode_csv_rows(batch: &RecordBatch, out: &mut Vec<u8>) -> Result<(), ArrowError> {
+    if batch.num_rows() == 0 {
+        return Ok(());
+    }
+    let mut writer = csv_dialect().with_header(false).build(out);
+    writer.write(&escape_backslashes(batch))
+}
+
 /// Doubles every `\` in text columns. Cheap when there is none (one scan of each column's
 /// bytes, no copy).
 fn escape_backslashes(batch: &RecordBatch) -> RecordBatch {
@@ -139,12 +164,24 @@ fn escape_backslashes(batch: &RecordBatch) -> RecordBatch {
             if !needs_escape(array) {
                 return array.clone();
             }
-            let escaped: StringArray = array
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map(|s| s.replace('\\', "\\\\")))
-                .collect();
-            Arc::new(escaped) as ArrayRef
+            let strings = array.as_string::<i32>();
+            let mut escaped =
+                StringBuilder::with_capacity(strings.len(), strings.value_data().len() * 2);
+            for value in strings.iter() {
+                let Some(value) = value else {
+                    escaped.append_null();
+                    continue;
+                };
+                // Written piecewise into the builder's buffer: no String per value.
+                for (i, part) in value.split('\\').enumerate() {
+                    if i > 0 {
+                        escaped.write_str("\\\\").expect("in memory");
+                    }
+                    escaped.write_str(part).expect("in memory");
+                }
+                escaped.append_value("");
+            }
+            Arc::new(escaped.finish()) as ArrayRef
         })
         .collect();
     RecordBatch::try_new(batch.schema(), columns).expect("same schema, same lengths")
@@ -154,6 +191,7 @@ fn escape_backslashes(batch: &RecordBatch) -> RecordBatch {
 mod tests {
     use super::*;
     use crate::sink::LocalDir;
+    use arrow_array::StringArray;
 
     #[test]
     fn csv_follows_personalize_quoting_rules() {

@@ -7,7 +7,7 @@ mod dataset;
 mod local;
 pub mod s3;
 
-pub use dataset::{DatasetWriter, StagedDataset};
+pub use dataset::{DatasetWriter, StagedDataset, encode_csv_rows};
 pub use local::LocalDir;
 pub use s3::S3Dir;
 

@@ -181,7 +181,7 @@ impl Plugin for Ecommerce {
                 .push(Some(if guest { "true" } else { "false" }));
             out.price.push(product_price.get(row));
             match product_category.get(row) {
-                Some(category) => out.category.push_parts(replace_all(category, separator)),
+                Some(category) => push_replaced(&mut out.category, category, separator),
                 None => out.category.push(None),
             }
             out.latest_tstamp.push(Some(micros));
@@ -195,10 +195,20 @@ impl Plugin for Ecommerce {
     }
 }
 
-/// `value` split on `separator`, joined with `|`, as pieces (no allocation).
-fn replace_all<'a>(value: &'a str, separator: &'a str) -> impl Iterator<Item = &'a str> {
-    value
-        .split(separator)
+/// Appends `value` with every `separator` replaced by `|`, written piecewise (no allocation).
+/// A one-byte separator (the default `/`) is found with a byte search; building a substring
+/// searcher per row would cost more than the rest of the row.
+fn push_replaced(builder: &mut Utf8Builder, value: &str, separator: &str) {
+    match separator.as_bytes() {
+        // One byte of UTF-8 is ASCII, so it is also that char.
+        [byte] => builder.push_parts(joined(value.split(*byte as char))),
+        _ => builder.push_parts(joined(value.split(separator))),
+    }
+}
+
+/// The pieces of `parts` joined with `|`.
+fn joined<'a>(parts: impl Iterator<Item = &'a str>) -> impl Iterator<Item = &'a str> {
+    parts
         .enumerate()
         .flat_map(|(i, part)| [if i == 0 { "" } else { "|" }, part])
 }

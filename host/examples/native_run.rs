@@ -1,0 +1,69 @@
+//! Benchmark-only: the `rechost run` pipeline with the ecommerce transform linked natively
+//! (`native`, the limit for the WebAssembly boundary) or with no transform at all (`io`, the
+//! floor of reading and writing). Used by `bench/e2e.py`; not part of the shipped binary.
+//!
+//! Usage: native_run native|io PLUGIN.wasm INPUT OUT START END WORKERS [BATCH_ROWS]
+//! (PLUGIN.wasm provides the manifest, so both runs describe the same datasets.)
+
+#[allow(dead_code)]
+#[path = "../../tests/support/native.rs"]
+mod native;
+
+use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, RunPlan};
+use rechost::plugin::{Limits, PluginEngine};
+use rechost::sink::LocalDir;
+use rechost::source::SourcePlan;
+use rechost::transform::Transformer;
+use rechost::window::DateWindow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mode, plugin, input, out, start, end, workers] = &args[..args.len().min(7)] else {
+        anyhow::bail!(
+            "usage: native_run native|io PLUGIN.wasm INPUT OUT START END WORKERS [BATCH_ROWS]"
+        );
+    };
+    let started = Instant::now();
+    let plan = RunPlan {
+        plugin: PathBuf::from(plugin),
+        source: SourcePlan::Files {
+            input: input.clone(),
+        },
+        window: DateWindow::between(start.parse()?, end.parse()?)?,
+        options: vec![],
+        batch_rows: args.get(7).map_or(Ok(DEFAULT_BATCH_ROWS), |b| b.parse())?,
+        workers: workers.parse()?,
+        limits: Limits::default(),
+        cache_dir: std::env::var_os("RECHOST_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs::cache_dir().map(|d| d.join("rechost"))),
+        interrupted: Default::default(),
+    };
+    let engine = PluginEngine::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let (plugin, options) = pipeline::load_plugin(&engine, &plan)?;
+    let info = Transformer::info(&plugin);
+    let transformer: Box<dyn Transformer> = match mode.as_str() {
+        "native" => Box::new(native::NativeEcommerce {
+            manifest: plugin.manifest.clone(),
+            info,
+        }),
+        "io" => Box::new(native::Passthrough::new(plugin.manifest.clone(), info)),
+        other => anyhow::bail!("unknown mode {other} (native or io)"),
+    };
+    let destination = LocalDir::new(out);
+    let summary = pipeline::run_transform(
+        &plan,
+        transformer.as_ref(),
+        &options,
+        &destination,
+        &|_| {},
+        started,
+    )?;
+    eprintln!(
+        "{mode}: {} rows read in {:.3} s",
+        summary.rows_read, summary.elapsed_seconds
+    );
+    Ok(())
+}
