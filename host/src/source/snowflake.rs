@@ -60,6 +60,7 @@ impl SnowflakeSource {
         } = self;
         let mut next_row = 1u64;
         let shaped_spec = spec.clone();
+        let origin_name = origin.clone();
         let shaped = rows.map(move |raw| {
             let raw = raw?;
             let first_row = next_row;
@@ -72,7 +73,7 @@ impl SnowflakeSource {
                 })?;
             shape(&origin, &shaped_spec, &plain, first_row)
         });
-        Box::new(Coalesced::new(shaped, &spec, batch_size))
+        Box::new(Coalesced::new(shaped, &spec, batch_size, origin_name))
     }
 }
 
@@ -81,14 +82,16 @@ struct Coalesced<I> {
     input: I,
     coalescer: BatchCoalescer,
     finished: bool,
+    origin: PathBuf,
 }
 
 impl<I> Coalesced<I> {
-    fn new(input: I, spec: &SourceSpec, batch_size: usize) -> Self {
+    fn new(input: I, spec: &SourceSpec, batch_size: usize, origin: PathBuf) -> Self {
         Self {
             input,
             coalescer: BatchCoalescer::new(spec.arrow_schema(), batch_size),
             finished: false,
+            origin,
         }
     }
 }
@@ -114,7 +117,7 @@ impl<I: Iterator<Item = Result<RecordBatch, SourceError>>> Iterator for Coalesce
             };
             if let Err(e) = pushed {
                 return Some(Err(SourceError::Unreadable {
-                    file: PathBuf::from("snowflake"),
+                    file: self.origin.clone(),
                     format: "Snowflake Arrow",
                     message: e.to_string(),
                 }));
