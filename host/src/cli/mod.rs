@@ -56,3 +56,32 @@ pub fn print_sql(sql: &str) -> std::io::Result<()> {
     writeln!(out, "{}", sql.trim_end())?;
     out.flush()
 }
+
+/// The Snowflake connection `name` (or the default one) from connections.toml and `SNOWFLAKE_*`.
+pub fn snowflake_connection(
+    name: Option<&str>,
+) -> anyhow::Result<rechost::snowflake::ConnectionSettings> {
+    use rechost::snowflake::config;
+    let env = |key: &str| std::env::var(key).ok();
+    let file = config::default_connections_file(&env);
+    Ok(config::resolve(name, file.as_deref(), &env)?)
+}
+
+/// Runs a generated script on Snowflake one statement at a time; a failure names the statement.
+pub fn run_on_snowflake(
+    settings: &rechost::snowflake::ConnectionSettings,
+    script: &str,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let session = rechost::snowflake::Snowflake::connect(settings)?;
+    for statement in rechost::warehouse::statements(script) {
+        let first_line = statement.lines().next().unwrap_or_default().to_string();
+        session
+            .execute(&statement)
+            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
+        if !quiet {
+            eprintln!("ok  {first_line}");
+        }
+    }
+    Ok(())
+}

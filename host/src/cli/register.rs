@@ -3,7 +3,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rechost::plugin::{Limits, Plugin, PluginEngine};
-use rechost::snowflake::{Snowflake, config};
 use rechost::warehouse::{self, RegisterPlan, Warehouse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -94,16 +93,7 @@ pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let env = |key: &str| std::env::var(key).ok();
-    let file = config::default_connections_file(&env);
-    let settings = config::resolve(args.connection.as_deref(), file.as_deref(), &env)?;
-    let session = Snowflake::connect(&settings)?;
-    for statement in warehouse::statements(&script) {
-        let first_line = statement.lines().next().unwrap_or_default().to_string();
-        session
-            .execute(&statement)
-            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
-        eprintln!("ok  {first_line}");
-    }
+    let settings = super::snowflake_connection(args.connection.as_deref())?;
+    super::run_on_snowflake(&settings, &script, false)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,6 @@ use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan, R
 use rechost::plugin::{Limits, Plugin, PluginEngine};
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
-use rechost::snowflake::{Snowflake, config};
 use rechost::source::{self, SourcePlan};
 use rechost::warehouse::{self, PushdownPlan, Warehouse};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
@@ -155,10 +154,7 @@ impl RunArgs {
                     self.input.is_none(),
                     "--input reads files; --source snowflake reads the warehouse (drop one)"
                 );
-                let env = |key: &str| std::env::var(key).ok();
-                let file = config::default_connections_file(&env);
-                let connection =
-                    config::resolve(self.connection.as_deref(), file.as_deref(), &env)?;
+                let connection = super::snowflake_connection(self.connection.as_deref())?;
                 Ok(SourcePlan::Snowflake {
                     connection: Box::new(connection),
                     table: self.table.clone(),
@@ -230,15 +226,25 @@ impl Output {
     }
 }
 
+/// The plugin, for jobs that only need its manifest (SQL generation): default limits.
+fn load_manifest_only(args: &RunArgs) -> anyhow::Result<Plugin> {
+    let engine = PluginEngine::new()?;
+    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
+    Ok(Plugin::load(
+        &engine,
+        &args.plugin,
+        cache.as_deref(),
+        Limits::default(),
+    )?)
+}
+
 /// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
 fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.source == SourceKind::Snowflake,
         "--dry-run prints the warehouse query: use it with --source snowflake"
     );
-    let engine = PluginEngine::new()?;
-    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
-    let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
+    let plugin = load_manifest_only(args)?;
     let (_, query) =
         source::snowflake_query(&plugin.manifest, args.table.as_deref(), &args.window()?)?;
     super::print_sql(&query)?;
@@ -266,9 +272,7 @@ fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .ok_or_else(|| anyhow::anyhow!("--pushdown needs --out (where the warehouse writes)"))?;
-    let engine = PluginEngine::new()?;
-    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
-    let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
+    let plugin = load_manifest_only(args)?;
     let manifest = &plugin.manifest;
     let plan = PushdownPlan {
         warehouse,
@@ -294,16 +298,7 @@ fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let SourcePlan::Snowflake { connection, .. } = args.source()? else {
         unreachable!("checked above: Snowflake");
     };
-    let session = Snowflake::connect(&connection)?;
-    for statement in warehouse::statements(&script) {
-        let first_line = statement.lines().next().unwrap_or_default().to_string();
-        session
-            .execute(&statement)
-            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
-        if !args.quiet {
-            eprintln!("ok  {first_line}");
-        }
-    }
+    super::run_on_snowflake(&connection, &script, args.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
