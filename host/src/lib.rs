@@ -5,6 +5,7 @@
 //! [`source`] -> [`window`] -> [`plugin`] -> [`reduce`] -> [`sink`], driven by [`pipeline`],
 //! with [`readiness`] computed from the rows written.
 
+pub mod byte_map;
 pub mod manifest;
 pub mod pipeline;
 pub mod plugin;

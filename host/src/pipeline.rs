@@ -311,7 +311,7 @@ fn prepare(
         .map(|((batch, reducer), spec)| {
             Ok(match reducer {
                 Some(reducer) => {
-                    reducer.add(&reducer.candidates(&batch), batch_index);
+                    reducer.add(&batch, batch_index);
                     PreparedBatch::Folded {
                         returned: batch.num_rows() as u64,
                     }

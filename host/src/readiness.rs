@@ -6,8 +6,9 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
+use crate::byte_map::ByteMap;
 use crate::manifest::{ColumnRole, DataType, DatasetKind, Manifest};
 
 /// Personalize's hard minimum to train: interactions, and users with at least 2 of them.
@@ -73,11 +74,12 @@ pub struct ReadinessReport {
     pub ready: bool,
 }
 
-#[derive(Default)]
 struct InteractionStats {
     count: u64,
-    per_user: HashMap<Box<str>, u32, ahash::RandomState>,
-    items: HashSet<Box<str>, ahash::RandomState>,
+    /// Interactions per user (u32 values, little-endian).
+    per_user: ByteMap,
+    /// Distinct items (empty values).
+    items: ByteMap,
     per_event_type: BTreeMap<String, u64>,
     min_time: Option<i64>,
     max_time: Option<i64>,
@@ -142,7 +144,14 @@ impl ReadinessTracker {
                 .datasets
                 .iter()
                 .position(|d| d.kind == DatasetKind::Interactions),
-            interactions: InteractionStats::default(),
+            interactions: InteractionStats {
+                count: 0,
+                per_user: ByteMap::with_hasher(ahash::RandomState::new()),
+                items: ByteMap::with_hasher(ahash::RandomState::new()),
+                per_event_type: BTreeMap::new(),
+                min_time: None,
+                max_time: None,
+            },
             violations: BTreeMap::new(),
         }
     }
@@ -194,18 +203,24 @@ impl ReadinessTracker {
         stats.count += batch.num_rows() as u64;
         if let Some(users) = roles.user.and_then(|c| text_column(batch, c)) {
             for user in users.iter().flatten() {
-                match stats.per_user.get_mut(user) {
-                    Some(n) => *n = n.saturating_add(1),
-                    None => {
-                        stats.per_user.insert(user.into(), 1);
+                let (key, per_user) = (user.as_bytes(), &mut stats.per_user);
+                let hash = per_user.hash(key);
+                match per_user.find(hash, key) {
+                    Some(entry) => {
+                        let count = per_user.value_mut(entry);
+                        let n = u32::from_le_bytes((&*count).try_into().expect("a u32"));
+                        count.copy_from_slice(&n.saturating_add(1).to_le_bytes());
                     }
+                    None => per_user.insert(hash, key, &1u32.to_le_bytes()),
                 }
             }
         }
         if let Some(items) = roles.item.and_then(|c| text_column(batch, c)) {
             for item in items.iter().flatten() {
-                if !stats.items.contains(item) {
-                    stats.items.insert(item.into());
+                let (key, distinct) = (item.as_bytes(), &mut stats.items);
+                let hash = distinct.hash(key);
+                if distinct.find(hash, key).is_none() {
+                    distinct.insert(hash, key, &[]);
                 }
             }
         }
@@ -257,7 +272,9 @@ impl ReadinessTracker {
             .iter()
             .any(|d| d.kind == DatasetKind::Items && d.rows > 0);
         let stats = self.interactions;
-        let users_with_two = stats.per_user.values().filter(|&&n| n >= 2).count() as u64;
+        let users_with_two = (stats.per_user.iter())
+            .filter(|(_, n)| u32::from_le_bytes((*n).try_into().expect("a u32")) >= 2)
+            .count() as u64;
         let distinct_users = stats.per_user.len() as u64;
 
         let mut minimum_problems = Vec::new();

@@ -7,13 +7,12 @@ use arrow_array::builder::{
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 
+use crate::byte_map::ByteMap;
 use crate::manifest::{DataType, DatasetSpec, Reduction};
 
 /// A cell read in place from an array or from a kept row (no allocation).
@@ -41,8 +40,7 @@ impl CellRef<'_> {
     }
 
     /// Appends the cell to a kept row's bytes: a NULL flag, then the value (text
-    /// length-prefixed). One allocation per kept row instead of one per cell keeps memory
-    /// low at millions of keys.
+    /// length-prefixed), so millions of kept rows cost little more than their bytes.
     fn encode(self, out: &mut Vec<u8>) {
         match self {
             CellRef::Null => out.push(0),
@@ -94,32 +92,6 @@ fn key_cell(data_type: DataType, key: &[u8]) -> CellRef<'_> {
     }
 }
 
-/// The cells of a kept row, in returned-column order (the key from the map's key).
-struct KeptCells<'a> {
-    types: &'a [DataType],
-    key_index: usize,
-    key: &'a [u8],
-    bytes: &'a [u8],
-    index: usize,
-}
-
-impl<'a> Iterator for KeptCells<'a> {
-    type Item = CellRef<'a>;
-
-    fn next(&mut self) -> Option<CellRef<'a>> {
-        let data_type = *self.types.get(self.index)?;
-        let cell = if self.index == self.key_index {
-            key_cell(data_type, self.key)
-        } else {
-            let (cell, rest) = decode(data_type, self.bytes);
-            self.bytes = rest;
-            cell
-        };
-        self.index += 1;
-        Some(cell)
-    }
-}
-
 fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> CellRef<'_> {
     if array.is_null(row) {
         return CellRef::Null;
@@ -135,26 +107,28 @@ fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> CellRef<'_> {
     }
 }
 
-/// Key bytes that sort like the key: text as is, integers big-endian with the sign flipped.
-fn key_bytes(array: &ArrayRef, data_type: DataType, row: usize, out: &mut Vec<u8>) {
-    out.clear();
-    match data_type {
-        DataType::Utf8 => out.extend_from_slice(array.as_string::<i32>().value(row).as_bytes()),
-        DataType::Int64 => out.extend_from_slice(
-            &(array.as_primitive::<Int64Type>().value(row) ^ i64::MIN).to_be_bytes(),
-        ),
-        DataType::Timestamp => out.extend_from_slice(
-            &(array.as_primitive::<TimestampMicrosecondType>().value(row) ^ i64::MIN).to_be_bytes(),
-        ),
-        DataType::Boolean => out.push(array.as_boolean().value(row) as u8),
-        DataType::Float64 => out.extend_from_slice(
-            &array
-                .as_primitive::<Float64Type>()
-                .value(row)
-                .to_bits()
-                .to_be_bytes(),
-        ),
-    }
+/// Key bytes that sort like the key: text as is (borrowed), numbers big-endian in `scratch`
+/// (integers with the sign flipped).
+fn key_bytes<'a>(
+    array: &'a ArrayRef,
+    data_type: DataType,
+    row: usize,
+    scratch: &'a mut [u8; 8],
+) -> &'a [u8] {
+    let word = match data_type {
+        DataType::Utf8 => return array.as_string::<i32>().value(row).as_bytes(),
+        DataType::Boolean => {
+            scratch[0] = array.as_boolean().value(row) as u8;
+            return &scratch[..1];
+        }
+        DataType::Int64 => (array.as_primitive::<Int64Type>().value(row) ^ i64::MIN) as u64,
+        DataType::Timestamp => {
+            (array.as_primitive::<TimestampMicrosecondType>().value(row) ^ i64::MIN) as u64
+        }
+        DataType::Float64 => array.as_primitive::<Float64Type>().value(row).to_bits(),
+    };
+    *scratch = word.to_be_bytes();
+    &scratch[..]
 }
 
 pub struct EntityReducer {
@@ -164,23 +138,35 @@ pub struct EntityReducer {
     written: usize,
     schema: SchemaRef,
     /// Kept rows, split by key hash so worker threads fold batches at once, each locking
-    /// one shard at a time.
-    shards: Vec<Mutex<Shard>>,
-    /// Picks a key's shard.
-    shard_of: ahash::RandomState,
+    /// one shard at a time. Every shard hashes with `hasher`, so a key is hashed once.
+    shards: Vec<Mutex<ByteMap>>,
+    hasher: ahash::RandomState,
 }
 
-type Shard = HashMap<Box<[u8]>, Kept, ahash::RandomState>;
+/// A kept row, as the value stored under its key: where it came from (input order breaks
+/// full ties, so batches may be folded in any order, by any thread, and still keep the first
+/// such row), then the latest-by cells (compared on every fold, so they come first), then the
+/// written cells but the key (`CellRef::encode`).
+const POSITION_BYTES: usize = 12;
 
-/// A key's greatest row so far and where it came from: input order breaks full ties, so
-/// batches may be folded in any order (by any thread) and still keep the first such row.
-struct Kept {
-    position: (u64, u32),
-    /// Every returned column but the key, encoded (`CellRef::encode`).
-    cells: Box<[u8]>,
+fn encode_position((batch, row): (u64, u32), out: &mut Vec<u8>) {
+    out.extend_from_slice(&batch.to_le_bytes());
+    out.extend_from_slice(&row.to_le_bytes());
+}
+
+fn decode_position(value: &[u8]) -> (u64, u32) {
+    (
+        u64::from_le_bytes(value[..8].try_into().expect("8 bytes")),
+        u32::from_le_bytes(value[8..12].try_into().expect("4 bytes")),
+    )
 }
 
 const SHARDS: usize = 64;
+
+/// A key's shard, from hash bits the shard's own table does not use for its buckets.
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize % SHARDS
+}
 
 /// Rows per output batch when the reduced rows are handed to the writers.
 const OUTPUT_BATCH_ROWS: usize = 64 * 1024;
@@ -191,13 +177,16 @@ impl EntityReducer {
         let Reduction::Entity { key_index, .. } = &spec.reduction else {
             return None;
         };
+        let hasher = ahash::RandomState::new();
         Some(Self {
             key_index: *key_index,
             types: spec.returned_columns().map(|c| c.data_type).collect(),
             written: spec.columns.len(),
             schema: spec.written_schema(),
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            shard_of: ahash::RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(ByteMap::with_hasher(hasher.clone())))
+                .collect(),
+            hasher,
         })
     }
 
@@ -211,184 +200,125 @@ impl EntityReducer {
         let columns = batch.columns();
         let key_column = &columns[self.key_index];
         let key_type = self.types[self.key_index];
-        let mut key = Vec::new();
-        let mut encoded = Vec::new();
-        // Rows grouped by shard, so each shard is locked once per batch.
-        let mut by_shard: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
+        let mut scratch = [0u8; 8];
+        // Rows (and their key hashes) grouped by shard, so each shard is locked once per batch.
+        let mut by_shard: Vec<Vec<(u32, u64)>> = vec![Vec::new(); SHARDS];
         for row in 0..batch.num_rows() {
             if key_column.is_null(row) {
                 continue; // keys are non-nullable; the plugin output check rejects NULLs
             }
-            key_bytes(key_column, key_type, row, &mut key);
-            let shard = self.shard_of.hash_one(key.as_slice()) as usize % SHARDS;
-            by_shard[shard].push(row as u32);
+            let hash = self
+                .hasher
+                .hash_one(key_bytes(key_column, key_type, row, &mut scratch));
+            by_shard[shard_of(hash)].push((row as u32, hash));
         }
+        let mut encoded = Vec::new();
         for (shard, rows) in self.shards.iter().zip(by_shard) {
             if rows.is_empty() {
                 continue;
             }
             let mut kept = lock(shard);
-            for row in rows {
+            for (row, hash) in rows {
                 let position = (batch_index, row);
                 let row = row as usize;
-                key_bytes(key_column, key_type, row, &mut key);
-                match kept.get_mut(key.as_slice()) {
-                    Some(stored) => {
-                        let cells = self.kept_cells(&key, &stored.cells);
-                        if is_later(&self.types, self.written, columns, row, cells)
-                            .unwrap_or(position < stored.position)
-                        {
-                            self.encode_row(columns, row, &mut encoded);
-                            stored.position = position;
-                            if stored.cells.len() == encoded.len() {
-                                stored.cells.copy_from_slice(&encoded); // no reallocation
-                            } else {
-                                stored.cells = encoded.as_slice().into();
-                            }
+                let key = key_bytes(key_column, key_type, row, &mut scratch);
+                match kept.find(hash, key) {
+                    Some(entry) => {
+                        let stored = kept.value(entry);
+                        let later = self
+                            .is_later(columns, row, &stored[POSITION_BYTES..])
+                            .unwrap_or_else(|| position < decode_position(stored));
+                        if later {
+                            self.encode_row(columns, row, position, &mut encoded);
+                            kept.set_value(hash, entry, &encoded);
                         }
                     }
                     None => {
-                        self.encode_row(columns, row, &mut encoded);
-                        let cells = encoded.as_slice().into();
-                        kept.insert(key.as_slice().into(), Kept { position, cells });
+                        self.encode_row(columns, row, position, &mut encoded);
+                        kept.insert(hash, key, &encoded);
                     }
                 }
             }
         }
     }
 
-    fn kept_cells<'a>(&'a self, key: &'a [u8], bytes: &'a [u8]) -> KeptCells<'a> {
-        KeptCells {
-            types: &self.types,
-            key_index: self.key_index,
-            key,
-            bytes,
-            index: 0,
+    /// Whether `row` beats the kept row (its cells, latest-by first) on the latest-by
+    /// columns, compared column by column; `None` when they tie on all of them.
+    fn is_later(&self, columns: &[ArrayRef], row: usize, mut stored: &[u8]) -> Option<bool> {
+        let latest_by = columns.iter().zip(&self.types).skip(self.written);
+        for (array, &data_type) in latest_by {
+            let (kept, rest) = decode(data_type, stored);
+            stored = rest;
+            match cell(array, data_type, row).cmp_nulls_lowest(kept) {
+                Ordering::Equal => continue,
+                ordering => return Some(ordering == Ordering::Greater),
+            }
         }
+        None
     }
 
-    /// `row`'s cells but the key, encoded into `out`.
-    fn encode_row(&self, columns: &[ArrayRef], row: usize, out: &mut Vec<u8>) {
+    /// The value kept for `row`: its position, its latest-by cells, its written cells but
+    /// the key.
+    fn encode_row(
+        &self,
+        columns: &[ArrayRef],
+        row: usize,
+        position: (u64, u32),
+        out: &mut Vec<u8>,
+    ) {
         out.clear();
-        for (index, (array, &data_type)) in columns.iter().zip(&self.types).enumerate() {
-            if index != self.key_index {
-                cell(array, data_type, row).encode(out);
-            }
+        encode_position(position, out);
+        let latest_by = self.written..self.types.len();
+        for index in latest_by.chain((0..self.written).filter(|&i| i != self.key_index)) {
+            cell(&columns[index], self.types[index], row).encode(out);
         }
-    }
-
-    /// The rows of `batch` that can still win: per key, the row [`add`](Self::add) would keep
-    /// from this batch alone, in input order. Folding them instead of the whole batch keeps
-    /// the same rows (a later row replaces only when strictly greater, so the first of tied
-    /// rows stays first) with a fraction of the lookups into the shared shards. Keys are
-    /// borrowed, nothing is allocated per row.
-    pub fn candidates(&self, batch: &RecordBatch) -> RecordBatch {
-        let columns = batch.columns();
-        let Some(keys) = columns[self.key_index].as_string_opt::<i32>() else {
-            return batch.clone(); // non-text keys are folded as they come
-        };
-        let mut best: HashMap<&str, u32, ahash::RandomState> = HashMap::default();
-        for row in 0..batch.num_rows() {
-            if keys.is_null(row) {
-                continue;
-            }
-            match best.entry(keys.value(row)) {
-                Entry::Occupied(mut kept) => {
-                    let kept_row = *kept.get() as usize;
-                    if beats(&self.types, self.written, columns, row, kept_row) {
-                        kept.insert(row as u32);
-                    }
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(row as u32);
-                }
-            }
-        }
-        if best.len() == batch.num_rows() {
-            return batch.clone();
-        }
-        let mut rows: Vec<u32> = best.into_values().collect();
-        rows.sort_unstable();
-        arrow_select::take::take_record_batch(batch, &UInt32Array::from(rows))
-            .expect("indices are in range")
     }
 
     /// The kept rows, sorted by key, as batches of the written columns.
-    pub fn finish(self) -> Vec<RecordBatch> {
-        let shards: Vec<Shard> = self
-            .shards
-            .iter()
-            .map(|shard| std::mem::take(&mut *lock(shard)))
+    pub fn finish(mut self) -> Vec<RecordBatch> {
+        let shards: Vec<ByteMap> = std::mem::take(&mut self.shards)
+            .into_iter()
+            .map(|shard| shard.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect();
-        let mut rows: Vec<(&[u8], &[u8])> = shards
-            .iter()
-            .flatten()
-            .map(|(key, kept)| (&key[..], &kept.cells[..]))
-            .collect();
+        let mut rows: Vec<(&[u8], &[u8])> = shards.iter().flat_map(ByteMap::iter).collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
         rows.chunks(OUTPUT_BATCH_ROWS)
-            .map(|chunk| {
-                let mut columns: Vec<Vec<CellRef<'_>>> =
-                    vec![Vec::with_capacity(chunk.len()); self.written];
-                for &(key, bytes) in chunk {
-                    let cells = self.kept_cells(key, bytes).take(self.written);
-                    for (column, cell) in columns.iter_mut().zip(cells) {
-                        column.push(cell);
-                    }
-                }
-                let arrays = columns
-                    .iter()
-                    .zip(&self.types)
-                    .map(|(cells, &data_type)| build_array(data_type, cells))
-                    .collect();
-                RecordBatch::try_new(self.schema.clone(), arrays)
-                    .expect("cells follow the declared schema")
-            })
+            .map(|chunk| self.output_batch(chunk))
             .collect()
     }
-}
 
-/// Whether `row` beats the kept row `stored` on the latest-by columns (those from `written`
-/// on), compared column by column; `None` when they tie on all of them.
-fn is_later<'a>(
-    types: &[DataType],
-    written: usize,
-    columns: &[ArrayRef],
-    row: usize,
-    stored: impl Iterator<Item = CellRef<'a>>,
-) -> Option<bool> {
-    for (index, kept) in stored.enumerate().skip(written) {
-        let candidate = cell(&columns[index], types[index], row);
-        match candidate.cmp_nulls_lowest(kept) {
-            Ordering::Equal => continue,
-            ordering => return Some(ordering == Ordering::Greater),
+    fn output_batch(&self, rows: &[(&[u8], &[u8])]) -> RecordBatch {
+        let mut columns: Vec<Vec<CellRef<'_>>> = vec![Vec::with_capacity(rows.len()); self.written];
+        for &(key, value) in rows {
+            let mut cells = &value[POSITION_BYTES..];
+            for &data_type in &self.types[self.written..] {
+                cells = decode(data_type, cells).1; // latest-by cells are not written
+            }
+            for (index, column) in columns.iter_mut().enumerate() {
+                let data_type = self.types[index];
+                let cell = if index == self.key_index {
+                    key_cell(data_type, key)
+                } else {
+                    let (cell, rest) = decode(data_type, cells);
+                    cells = rest;
+                    cell
+                };
+                column.push(cell);
+            }
         }
+        let arrays = columns
+            .iter()
+            .zip(&self.types)
+            .map(|(cells, &data_type)| build_array(data_type, cells))
+            .collect();
+        RecordBatch::try_new(self.schema.clone(), arrays).expect("cells follow the declared schema")
     }
-    None
 }
 
-/// A shard's lock; a panic elsewhere cannot leave a shard half-updated (updates are single
-/// assignments), so a poisoned lock is still usable.
-fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
+/// A shard's lock; a panic elsewhere cannot leave a shard half-updated (an entry is replaced
+/// by one call), so a poisoned lock is still usable.
+fn lock(shard: &Mutex<ByteMap>) -> std::sync::MutexGuard<'_, ByteMap> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Whether `row` beats `other` of the same batch on the latest-by columns (strictly greater).
-fn beats(
-    types: &[DataType],
-    written: usize,
-    columns: &[ArrayRef],
-    row: usize,
-    other: usize,
-) -> bool {
-    for index in written..types.len() {
-        let (array, data_type) = (&columns[index], types[index]);
-        match cell(array, data_type, row).cmp_nulls_lowest(cell(array, data_type, other)) {
-            Ordering::Equal => continue,
-            ordering => return ordering == Ordering::Greater,
-        }
-    }
-    false
 }
 
 fn build_array(data_type: DataType, cells: &[CellRef<'_>]) -> ArrayRef {
@@ -511,43 +441,6 @@ mod tests {
                 ("b".into(), "new".into())
             ]
         );
-    }
-
-    #[test]
-    fn folding_candidates_keeps_the_same_rows_as_folding_everything() {
-        let spec = users();
-        let batches = [
-            batch(
-                &spec,
-                &[
-                    ("b", "old", 1, Some("e1")),
-                    ("a", "first", 5, Some("e1")),
-                    ("b", "tie-first", 3, Some("e1")),
-                    ("b", "tie-second", 3, Some("e1")),
-                ],
-            ),
-            batch(
-                &spec,
-                &[
-                    ("a", "null-id", 5, None),
-                    ("a", "greater-id", 5, Some("e2")),
-                    ("c", "only", 0, None),
-                    ("a", "same", 5, Some("e2")),
-                    ("b", "late-tie", 3, Some("e1")),
-                ],
-            ),
-        ];
-        let everything = EntityReducer::for_dataset(&spec).unwrap();
-        let candidates = EntityReducer::for_dataset(&spec).unwrap();
-        for (i, b) in batches.iter().enumerate() {
-            everything.add(b, i as u64);
-            let cut = candidates.candidates(b);
-            assert!(cut.num_rows() < b.num_rows());
-            candidates.add(&cut, i as u64);
-        }
-        let want = kept(everything);
-        assert_eq!(kept(candidates), want);
-        assert_eq!(want[1], ("b".into(), "tie-first".into()));
     }
 
     #[test]
