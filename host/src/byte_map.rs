@@ -1,7 +1,7 @@
 //! A hash map from byte keys to byte values, every entry stored back to back in one buffer.
 //!
-//! Entity reduction and the readiness counts keep one entry per distinct user or item: millions
-//! of small entries looked up in random order. Boxing each key and value cost two cache misses
+//! Entity reduction keeps one row per distinct user or item: millions of small entries looked
+//! up in random order. Boxing each key and value cost two cache misses
 //! per lookup on top of the table's, and dominated large runs; here a lookup touches the table
 //! and one place in the buffer, and an entry costs its bytes plus 20.
 
