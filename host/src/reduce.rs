@@ -6,8 +6,10 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
 use arrow_schema::SchemaRef;
 use std::cmp::Ordering;
 use std::sync::{Arc, Mutex};
@@ -92,43 +94,69 @@ fn key_cell(data_type: DataType, key: &[u8]) -> CellRef<'_> {
     }
 }
 
-fn cell(array: &ArrayRef, data_type: DataType, row: usize) -> CellRef<'_> {
-    if array.is_null(row) {
-        return CellRef::Null;
-    }
-    match data_type {
-        DataType::Utf8 => CellRef::Utf8(array.as_string::<i32>().value(row)),
-        DataType::Int64 => CellRef::Int64(array.as_primitive::<Int64Type>().value(row)),
-        DataType::Timestamp => {
-            CellRef::Int64(array.as_primitive::<TimestampMicrosecondType>().value(row))
-        }
-        DataType::Float64 => CellRef::Float64(array.as_primitive::<Float64Type>().value(row)),
-        DataType::Boolean => CellRef::Boolean(array.as_boolean().value(row)),
-    }
+/// A returned column, downcast once per batch rather than once per cell.
+#[derive(Clone, Copy)]
+enum Typed<'a> {
+    Utf8(&'a StringArray),
+    Int64(&'a Int64Array),
+    Timestamp(&'a TimestampMicrosecondArray),
+    Float64(&'a Float64Array),
+    Boolean(&'a BooleanArray),
 }
 
-/// Key bytes that sort like the key: text as is (borrowed), numbers big-endian in `scratch`
-/// (integers with the sign flipped).
-fn key_bytes<'a>(
-    array: &'a ArrayRef,
-    data_type: DataType,
-    row: usize,
-    scratch: &'a mut [u8; 8],
-) -> &'a [u8] {
-    let word = match data_type {
-        DataType::Utf8 => return array.as_string::<i32>().value(row).as_bytes(),
-        DataType::Boolean => {
-            scratch[0] = array.as_boolean().value(row) as u8;
-            return &scratch[..1];
+impl<'a> Typed<'a> {
+    fn new(array: &'a ArrayRef, data_type: DataType) -> Self {
+        match data_type {
+            DataType::Utf8 => Typed::Utf8(array.as_string()),
+            DataType::Int64 => Typed::Int64(array.as_primitive()),
+            DataType::Timestamp => Typed::Timestamp(array.as_primitive()),
+            DataType::Float64 => Typed::Float64(array.as_primitive()),
+            DataType::Boolean => Typed::Boolean(array.as_boolean()),
         }
-        DataType::Int64 => (array.as_primitive::<Int64Type>().value(row) ^ i64::MIN) as u64,
-        DataType::Timestamp => {
-            (array.as_primitive::<TimestampMicrosecondType>().value(row) ^ i64::MIN) as u64
+    }
+
+    fn is_null(self, row: usize) -> bool {
+        match self {
+            Typed::Utf8(a) => a.is_null(row),
+            Typed::Int64(a) => a.is_null(row),
+            Typed::Timestamp(a) => a.is_null(row),
+            Typed::Float64(a) => a.is_null(row),
+            Typed::Boolean(a) => a.is_null(row),
         }
-        DataType::Float64 => array.as_primitive::<Float64Type>().value(row).to_bits(),
-    };
-    *scratch = word.to_be_bytes();
-    &scratch[..]
+    }
+
+    fn cell(self, row: usize) -> CellRef<'a> {
+        if self.is_null(row) {
+            return CellRef::Null;
+        }
+        match self {
+            Typed::Utf8(a) => CellRef::Utf8(a.value(row)),
+            Typed::Int64(a) => CellRef::Int64(a.value(row)),
+            Typed::Timestamp(a) => CellRef::Int64(a.value(row)),
+            Typed::Float64(a) => CellRef::Float64(a.value(row)),
+            Typed::Boolean(a) => CellRef::Boolean(a.value(row)),
+        }
+    }
+
+    /// Key bytes that sort like the key: text as is (borrowed), numbers big-endian in
+    /// `scratch` (integers with the sign flipped).
+    fn key_bytes<'s>(self, row: usize, scratch: &'s mut [u8; 8]) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        let word = match self {
+            Typed::Utf8(a) => return a.value(row).as_bytes(),
+            Typed::Boolean(a) => {
+                scratch[0] = a.value(row) as u8;
+                return &scratch[..1];
+            }
+            Typed::Int64(a) => (a.value(row) ^ i64::MIN) as u64,
+            Typed::Timestamp(a) => (a.value(row) ^ i64::MIN) as u64,
+            Typed::Float64(a) => a.value(row).to_bits(),
+        };
+        *scratch = word.to_be_bytes();
+        &scratch[..]
+    }
 }
 
 pub struct EntityReducer {
@@ -197,19 +225,25 @@ impl EntityReducer {
     /// Folds a batch of returned rows (written + latest-by columns) into the kept rows.
     /// `batch_index` is the batch's place in the input; safe to call from several threads.
     pub fn add(&self, batch: &RecordBatch, batch_index: u64) {
-        let columns = batch.columns();
-        let key_column = &columns[self.key_index];
-        let key_type = self.types[self.key_index];
+        let columns: Vec<Typed<'_>> = batch
+            .columns()
+            .iter()
+            .zip(&self.types)
+            .map(|(array, &data_type)| Typed::new(array, data_type))
+            .collect();
+        let key_column = columns[self.key_index];
         let mut scratch = [0u8; 8];
         // Rows (and their key hashes) grouped by shard, so each shard is locked once per batch.
-        let mut by_shard: Vec<Vec<(u32, u64)>> = vec![Vec::new(); SHARDS];
+        let expected = batch.num_rows() / SHARDS * 2;
+        let mut by_shard: Vec<Vec<(u32, u64)>> =
+            (0..SHARDS).map(|_| Vec::with_capacity(expected)).collect();
         for row in 0..batch.num_rows() {
             if key_column.is_null(row) {
                 continue; // keys are non-nullable; the plugin output check rejects NULLs
             }
             let hash = self
                 .hasher
-                .hash_one(key_bytes(key_column, key_type, row, &mut scratch));
+                .hash_one(key_column.key_bytes(row, &mut scratch));
             by_shard[shard_of(hash)].push((row as u32, hash));
         }
         let mut encoded = Vec::new();
@@ -221,20 +255,20 @@ impl EntityReducer {
             for (row, hash) in rows {
                 let position = (batch_index, row);
                 let row = row as usize;
-                let key = key_bytes(key_column, key_type, row, &mut scratch);
+                let key = key_column.key_bytes(row, &mut scratch);
                 match kept.find(hash, key) {
                     Some(entry) => {
                         let stored = kept.value(entry);
                         let later = self
-                            .is_later(columns, row, &stored[POSITION_BYTES..])
+                            .is_later(&columns, row, &stored[POSITION_BYTES..])
                             .unwrap_or_else(|| position < decode_position(stored));
                         if later {
-                            self.encode_row(columns, row, position, &mut encoded);
+                            self.encode_row(&columns, row, position, &mut encoded);
                             kept.set_value(hash, entry, &encoded);
                         }
                     }
                     None => {
-                        self.encode_row(columns, row, position, &mut encoded);
+                        self.encode_row(&columns, row, position, &mut encoded);
                         kept.insert(hash, key, &encoded);
                     }
                 }
@@ -244,12 +278,12 @@ impl EntityReducer {
 
     /// Whether `row` beats the kept row (its cells, latest-by first) on the latest-by
     /// columns, compared column by column; `None` when they tie on all of them.
-    fn is_later(&self, columns: &[ArrayRef], row: usize, mut stored: &[u8]) -> Option<bool> {
+    fn is_later(&self, columns: &[Typed<'_>], row: usize, mut stored: &[u8]) -> Option<bool> {
         let latest_by = columns.iter().zip(&self.types).skip(self.written);
-        for (array, &data_type) in latest_by {
+        for (column, &data_type) in latest_by {
             let (kept, rest) = decode(data_type, stored);
             stored = rest;
-            match cell(array, data_type, row).cmp_nulls_lowest(kept) {
+            match column.cell(row).cmp_nulls_lowest(kept) {
                 Ordering::Equal => continue,
                 ordering => return Some(ordering == Ordering::Greater),
             }
@@ -261,7 +295,7 @@ impl EntityReducer {
     /// the key.
     fn encode_row(
         &self,
-        columns: &[ArrayRef],
+        columns: &[Typed<'_>],
         row: usize,
         position: (u64, u32),
         out: &mut Vec<u8>,
@@ -270,7 +304,7 @@ impl EntityReducer {
         encode_position(position, out);
         let latest_by = self.written..self.types.len();
         for index in latest_by.chain((0..self.written).filter(|&i| i != self.key_index)) {
-            cell(&columns[index], self.types[index], row).encode(out);
+            columns[index].cell(row).encode(out);
         }
     }
 
