@@ -317,7 +317,8 @@ fn prepare(
                     }
                 }
                 None => {
-                    let mut csv = Vec::new();
+                    // The CSV form is about as long as the columns' bytes: one allocation.
+                    let mut csv = Vec::with_capacity(batch.get_array_memory_size());
                     encode_csv_rows(&batch, &mut csv).map_err(|e| SinkError::Encode {
                         dataset: spec.name.clone(),
                         format: "CSV",
@@ -388,14 +389,33 @@ impl DatasetStates {
             returned,
             mut readiness,
         } = self;
+        // Entity datasets are sorted and encoded at once, a thread each: this is the run's
+        // serial tail.
+        let written: Vec<Result<(DatasetWriter, Vec<RecordBatch>), SinkError>> =
+            std::thread::scope(|scope| {
+                let threads: Vec<_> = (writers.into_iter().zip(reducers))
+                    .map(|(mut writer, reducer)| {
+                        scope.spawn(move || {
+                            let batches = reducer.map(EntityReducer::finish).unwrap_or_default();
+                            for batch in &batches {
+                                writer.write(batch)?;
+                            }
+                            Ok((writer, batches))
+                        })
+                    })
+                    .collect();
+                (threads.into_iter())
+                    .map(|t| {
+                        t.join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
         let mut staged = Vec::new();
-        let datasets = writers.into_iter().zip(reducers).zip(returned);
-        for (index, ((mut writer, reducer), rows_returned)) in datasets.enumerate() {
-            if let Some(reducer) = reducer {
-                for batch in reducer.finish() {
-                    readiness.observe(index, &batch);
-                    writer.write(&batch)?;
-                }
+        for (index, (result, rows_returned)) in written.into_iter().zip(returned).enumerate() {
+            let (writer, batches) = result?;
+            for batch in &batches {
+                readiness.observe(index, batch);
             }
             staged.push((writer.finish(destination)?, rows_returned));
         }
