@@ -10,8 +10,18 @@ struct ValidityBuilder {
 }
 
 impl ValidityBuilder {
-    #[inline]
+    /// Called for every value pushed: the usual case (no NULL so far, valid value) is one
+    /// test, inlined at each builder.
+    #[inline(always)]
     fn push(&mut self, valid: bool) {
+        if valid && self.bits.is_none() {
+            self.len += 1;
+        } else {
+            self.push_tracked(valid);
+        }
+    }
+
+    fn push_tracked(&mut self, valid: bool) {
         if !valid && self.bits.is_none() {
             // First NULL: every earlier row was valid.
             let mut bits = vec![0xffu8; self.len.div_ceil(8)];
