@@ -10,7 +10,8 @@
                   CSV + Parquet, no transform: the I/O floor.
 
 Prints wall time, rows/s, CPU seconds and peak RSS of each, and the ratios rechost/DuckDB
-(throughput) and rechost/native. Usage:
+(throughput) and rechost/native. Repetitions are interleaved (each round runs every mode once),
+so a shared machine's drift in speed shifts every mode alike instead of skewing the ratios. Usage:
   python3 bench/e2e.py [--rows N] [--reps R] [--threads T] [--batch-rows B] [--no-build]
 
 Needs: `pip install -r bench/requirements.txt`; builds rechost and the example (release) itself."""
@@ -43,12 +44,8 @@ def timed(cmd):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(name, make_cmd, reps, rows):
-    runs = []
-    for _ in range(reps):
-        out = tempfile.mkdtemp(prefix=f"bench-{name}-")
-        runs.append(timed(make_cmd(out)))
-        shutil.rmtree(out)
+def report(name, runs, rows):
+    """Prints and returns (median wall s, peak RSS MiB) of one mode's runs."""
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
     rss = max(r[2] for r in runs)
@@ -96,28 +93,29 @@ def main():
                     "--start-date", WINDOW[0], "--end-date", WINDOW[1]], check=True)
     shutil.rmtree(warm)
 
-    print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}")
-    results = {}
-    if "rechost" in only:
-        results["rechost"] = measure(
-            "rechost",
-            lambda out: [RECHOST, "run", PLUGIN, "--input", source, "--out", out, "--quiet",
-                         "--workers", str(args.threads), "--start-date", WINDOW[0],
-                         "--end-date", WINDOW[1], *batch],
-            args.reps, args.rows)
-    if "duckdb" in only:
-        results["duckdb"] = measure(
-            "duckdb",
-            lambda out: [sys.executable, os.path.join(ROOT, "bench", "duckdb_seed.py"), source,
-                         out, WINDOW[0], WINDOW[1], str(args.threads)],
-            args.reps, args.rows)
-    for mode, name in [("native", "native"), ("io", "io-floor")]:
-        if mode in only:
-            results[mode] = measure(
-                name,
-                lambda out, mode=mode: [NATIVE, mode, PLUGIN, source, out, WINDOW[0], WINDOW[1],
-                                        str(args.threads), *batch[1:]],
-                args.reps, args.rows)
+    modes = {
+        "rechost": lambda out: [RECHOST, "run", PLUGIN, "--input", source, "--out", out, "--quiet",
+                                "--workers", str(args.threads), "--start-date", WINDOW[0],
+                                "--end-date", WINDOW[1], *batch],
+        "duckdb": lambda out: [sys.executable, os.path.join(ROOT, "bench", "duckdb_seed.py"),
+                               source, out, WINDOW[0], WINDOW[1], str(args.threads)],
+        "native": lambda out: [NATIVE, "native", PLUGIN, source, out, WINDOW[0], WINDOW[1],
+                               str(args.threads), *batch[1:]],
+        "io": lambda out: [NATIVE, "io", PLUGIN, source, out, WINDOW[0], WINDOW[1],
+                           str(args.threads), *batch[1:]],
+    }
+    modes = {mode: command for mode, command in modes.items() if mode in only}
+    print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}; repetitions "
+          "interleaved (every mode once per round) so a machine that speeds up or slows down "
+          "mid-run shifts all modes alike")
+    runs = {mode: [] for mode in modes}
+    for _ in range(args.reps):
+        for mode, command in modes.items():
+            out = tempfile.mkdtemp(prefix=f"bench-{mode}-")
+            runs[mode].append(timed(command(out)))
+            shutil.rmtree(out)
+    names = {"io": "io-floor"}
+    results = {mode: report(names.get(mode, mode), runs[mode], args.rows) for mode in modes}
     if "rechost" in results:
         wall = results["rechost"][0]
         if "duckdb" in results:
