@@ -3,6 +3,9 @@
 wasmtime::component::bindgen!({
     world: "domain-plugin",
     path: "../wit",
+    // The input batch is passed as slices borrowed from the Arrow arrays: lowering copies
+    // them into the plugin's memory once, with no owned copy in between.
+    ownership: Borrowing { duplicate_if_necessary: true },
 });
 
 pub use self::rechost::plugin::types;

@@ -9,32 +9,49 @@ use arrow_array::{
     TimestampMicrosecondArray,
 };
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::bindings::types::{Batch, Column, Utf8Values, Values};
+use super::bindings::types::{
+    BatchResult as Batch, ColumnParam, ColumnResult as Column, Utf8ValuesParam,
+    Utf8ValuesResult as Utf8Values, ValuesParam, ValuesResult as Values,
+};
 use crate::manifest::ColumnSpec;
 
-/// Bit-packed bits of `buffer`, starting at bit 0 (re-packed only when Arrow's slice is not
-/// byte-aligned).
-fn packed_bits(buffer: &BooleanBuffer) -> Vec<u8> {
+/// Bit-packed bits of `buffer`, starting at bit 0: borrowed, or re-packed only when Arrow's
+/// slice is not byte-aligned.
+fn packed_bits(buffer: &BooleanBuffer) -> Cow<'_, [u8]> {
     if buffer.offset().is_multiple_of(8) {
         let start = buffer.offset() / 8;
-        buffer.values()[start..start + buffer.len().div_ceil(8)].to_vec()
+        Cow::Borrowed(&buffer.values()[start..start + buffer.len().div_ceil(8)])
     } else {
-        buffer.sliced().as_slice()[..buffer.len().div_ceil(8)].to_vec()
+        Cow::Owned(buffer.sliced().as_slice()[..buffer.len().div_ceil(8)].to_vec())
     }
 }
 
-fn validity_of(array: &dyn Array) -> Option<Vec<u8>> {
-    array
-        .logical_nulls()
-        .filter(|n| n.null_count() > 0)
-        .map(|n| packed_bits(n.inner()))
+/// One input column's buffers, borrowed from Arrow where its layout already is the contract's.
+enum InputValues<'a> {
+    Utf8 {
+        offsets: Cow<'a, [i32]>,
+        data: &'a [u8],
+    },
+    Int64(&'a [i64]),
+    Float64(&'a [f64]),
+    Boolean(Cow<'a, [u8]>),
+    Timestamp(&'a [i64]),
 }
 
-/// Converts a batch whose columns have the manifest's source types (the source layer
-/// guarantees it) into the contract's buffers.
-pub fn to_wit(batch: &RecordBatch) -> Batch {
+/// A batch's buffers, ready to pass to a plugin (see [`InputBuffers::columns`]). Lowering the
+/// call copies them into the plugin's memory; nothing is copied before that except offsets of
+/// a sliced string array (rebased to 0) and bits not starting on a byte.
+pub struct InputBuffers<'a> {
+    pub rows: u32,
+    columns: Vec<(Option<Cow<'a, [u8]>>, InputValues<'a>)>,
+}
+
+/// Reads a batch whose columns have the manifest's source types (the source layer guarantees
+/// it) as the contract's buffers.
+pub fn input_buffers(batch: &RecordBatch) -> InputBuffers<'_> {
     let columns = batch
         .columns()
         .iter()
@@ -44,41 +61,59 @@ pub fn to_wit(batch: &RecordBatch) -> Batch {
                     let strings = array.as_string::<i32>();
                     let offsets = strings.value_offsets();
                     let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
-                    Values::Utf8(Utf8Values {
+                    InputValues::Utf8 {
                         offsets: if first == 0 {
-                            offsets.to_vec()
+                            Cow::Borrowed(offsets)
                         } else {
-                            offsets.iter().map(|o| o - first).collect()
+                            Cow::Owned(offsets.iter().map(|o| o - first).collect())
                         },
-                        data: strings.value_data()[first as usize..last as usize].to_vec(),
-                    })
+                        data: &strings.value_data()[first as usize..last as usize],
+                    }
                 }
                 arrow_schema::DataType::Int64 => {
-                    Values::Int64(array.as_primitive::<Int64Type>().values().to_vec())
+                    InputValues::Int64(array.as_primitive::<Int64Type>().values())
                 }
                 arrow_schema::DataType::Float64 => {
-                    Values::Float64(array.as_primitive::<Float64Type>().values().to_vec())
+                    InputValues::Float64(array.as_primitive::<Float64Type>().values())
                 }
                 arrow_schema::DataType::Boolean => {
-                    Values::Boolean(packed_bits(array.as_boolean().values()))
+                    InputValues::Boolean(packed_bits(array.as_boolean().values()))
                 }
-                arrow_schema::DataType::Timestamp(_, _) => Values::Timestamp(
-                    array
-                        .as_primitive::<TimestampMicrosecondType>()
-                        .values()
-                        .to_vec(),
+                arrow_schema::DataType::Timestamp(_, _) => InputValues::Timestamp(
+                    array.as_primitive::<TimestampMicrosecondType>().values(),
                 ),
                 other => unreachable!("source layer produced unsupported type {other}"),
             };
-            Column {
-                validity: validity_of(array.as_ref()),
-                values,
-            }
+            let validity = array
+                .nulls()
+                .filter(|n| n.null_count() > 0)
+                .map(|n| packed_bits(n.inner()));
+            (validity, values)
         })
         .collect();
-    Batch {
+    InputBuffers {
         rows: batch.num_rows() as u32,
         columns,
+    }
+}
+
+impl InputBuffers<'_> {
+    /// The columns as the contract's parameter type, borrowing these buffers.
+    pub fn columns(&self) -> Vec<ColumnParam<'_>> {
+        (self.columns.iter())
+            .map(|(validity, values)| ColumnParam {
+                validity: validity.as_deref(),
+                values: match values {
+                    InputValues::Utf8 { offsets, data } => {
+                        ValuesParam::Utf8(Utf8ValuesParam { offsets, data })
+                    }
+                    InputValues::Int64(values) => ValuesParam::Int64(values),
+                    InputValues::Float64(values) => ValuesParam::Float64(values),
+                    InputValues::Boolean(bits) => ValuesParam::Boolean(bits),
+                    InputValues::Timestamp(values) => ValuesParam::Timestamp(values),
+                },
+            })
+            .collect()
     }
 }
 

@@ -13,6 +13,7 @@ use wasmtime::component::{Component, Linker};
 use crate::manifest::{Manifest, ManifestError};
 use crate::pipeline::PluginInfo;
 use crate::transform::{Transform, Transformer};
+use bindings::types::BatchParam;
 use bindings::{CONTRACT_INTERFACE, CONTRACT_VERSION, DomainPlugin, DomainPluginPre};
 pub use engine::{CacheOutcome, PluginEngine};
 pub use sandbox::Limits;
@@ -325,13 +326,21 @@ impl PluginInstance<'_> {
     ) -> Result<TransformResult, PluginError> {
         let manifest = &self.plugin.manifest;
         let plugin_name = || format!("{} ({})", manifest.name, self.plugin.path.display());
-        let wit_input = convert::to_wit(input);
+        let buffers = convert::input_buffers(input);
+        let columns = buffers.columns();
+        let wit_input = BatchParam {
+            rows: buffers.rows,
+            columns: &columns,
+        };
+        let options: Vec<(&str, &str)> = (options.iter())
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
         self.store
             .set_epoch_deadline(deadline_ticks(&self.plugin.limits));
         let result = self.bindings.rechost_plugin_plugin().call_transform(
             &mut self.store,
-            options,
-            &wit_input,
+            &options,
+            wit_input,
         );
         let output = match result {
             Err(error) => {
