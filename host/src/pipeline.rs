@@ -21,9 +21,10 @@ use crate::transform::Transformer;
 use crate::window::DateWindow;
 use crate::workers::{WorkerSettings, transform_in_order};
 
-/// Rows per batch read from the source and sent through the plugin: small enough that the
-/// batches in flight stay in cache and memory (RSS grows with batch size x threads).
-pub const DEFAULT_BATCH_ROWS: usize = 16 * 1024;
+/// Rows per batch read from the source and sent through the plugin: large enough that per-call
+/// costs vanish (16k was 10% slower end to end), small enough that the batches in flight keep
+/// RSS under 300 MiB at 10M rows (RSS grows with batch size x threads).
+pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
