@@ -44,7 +44,8 @@ fn entry_size(bytes: &[u8], offset: usize) -> usize {
 }
 
 impl ByteMap {
-    /// Maps that share a hasher accept each other's hashes (sharded use hashes once).
+    /// Callers hash keys with `hasher` themselves (`hasher.hash_one(key)`), so shards that
+    /// share one hasher hash a key once, before picking a shard.
     pub fn with_hasher(hasher: ahash::RandomState) -> Self {
         Self {
             table: HashTable::new(),
@@ -52,10 +53,6 @@ impl ByteMap {
             hasher,
             abandoned: 0,
         }
-    }
-
-    pub fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
     }
 
     pub fn len(&self) -> usize {
@@ -66,7 +63,7 @@ impl ByteMap {
         self.table.is_empty()
     }
 
-    /// `hash` is [`hash`](Self::hash) of `key`.
+    /// `hash` is `key` hashed with the map's hasher.
     pub fn find(&self, hash: u64, key: &[u8]) -> Option<EntryRef> {
         let bytes = &self.bytes;
         self.table
@@ -155,7 +152,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn set(map: &mut ByteMap, key: &[u8], value: &[u8]) {
-        let hash = map.hash(key);
+        let hash = map.hasher.hash_one(key);
         match map.find(hash, key) {
             Some(entry) => map.set_value(hash, entry, value),
             None => map.insert(hash, key, value),
@@ -163,7 +160,8 @@ mod tests {
     }
 
     fn get<'a>(map: &'a ByteMap, key: &[u8]) -> Option<&'a [u8]> {
-        map.find(map.hash(key), key).map(|e| map.value(e))
+        map.find(map.hasher.hash_one(key), key)
+            .map(|e| map.value(e))
     }
 
     #[test]
