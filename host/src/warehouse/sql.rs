@@ -1,12 +1,9 @@
-//! Generated SQL: identifiers made safe, then the templates under `sql/` rendered with
+//! Generated SQL: identifiers validated, then the templates under `sql/` rendered with
 //! minijinja. snowflake-api has no bind parameters, so nothing from a flag, a config file or
-//! a plugin manifest reaches SQL text without passing [`identifier`] or being a typed date.
+//! a plugin manifest reaches SQL text without passing [`identifier`], being quoted for its
+//! dialect ([`super::Warehouse::quoted`]) or being a typed date.
 
-use chrono::{Days, NaiveDate};
 use serde::Serialize;
-
-use crate::manifest::SourceSpec;
-use crate::window::DateWindow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
@@ -25,27 +22,27 @@ pub enum SqlError {
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "snowflake/source_query.sql",
-        include_str!("../../sql/snowflake/source_query.sql.j2"),
+        include_str!("../../../sql/snowflake/source_query.sql.j2"),
     ),
     (
         "snowflake/register.sql",
-        include_str!("../../sql/snowflake/register.sql.j2"),
+        include_str!("../../../sql/snowflake/register.sql.j2"),
     ),
     (
         "snowflake/pushdown.sql",
-        include_str!("../../sql/snowflake/pushdown.sql.j2"),
+        include_str!("../../../sql/snowflake/pushdown.sql.j2"),
     ),
     (
         "databricks/register.sql",
-        include_str!("../../sql/databricks/register.sql.j2"),
+        include_str!("../../../sql/databricks/register.sql.j2"),
     ),
     (
         "databricks/pushdown.sql",
-        include_str!("../../sql/databricks/pushdown.sql.j2"),
+        include_str!("../../../sql/databricks/pushdown.sql.j2"),
     ),
 ];
 
-fn is_plain(text: &str) -> bool {
+pub(crate) fn is_plain(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()
@@ -75,16 +72,6 @@ pub fn identifier(what: &'static str, text: &str) -> Result<String, SqlError> {
             what,
             text: text.into(),
         })
-    }
-}
-
-/// A column name from a plugin manifest: plain names unquoted, any other name quoted exactly
-/// (`"` doubled), so no manifest can inject SQL.
-pub fn column(name: &str) -> String {
-    if is_plain(name) {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -139,49 +126,6 @@ pub fn render_owned(template: String, context: impl Serialize) -> Result<String,
     })
 }
 
-fn render(template: &str, context: impl Serialize) -> Result<String, SqlError> {
-    render_owned(template.to_string(), context)
-}
-
-/// What the source query template receives.
-#[derive(Serialize)]
-struct SourceQuery<'a> {
-    plugin: &'a str,
-    plugin_version: &'a str,
-    table: String,
-    columns: Vec<String>,
-    time_column: String,
-    start_date: NaiveDate,
-    end_date: NaiveDate,
-    day_after_end: NaiveDate,
-}
-
-/// The Snowflake query for a plugin's source rows in `window`, from `table` (already a checked
-/// [`qualified_name`]).
-pub fn snowflake_source_query(
-    plugin: (&str, &str),
-    spec: &SourceSpec,
-    table: &str,
-    window: &DateWindow,
-) -> Result<String, SqlError> {
-    render(
-        "snowflake/source_query.sql",
-        SourceQuery {
-            plugin: plugin.0,
-            plugin_version: plugin.1,
-            table: table.to_string(),
-            columns: spec.columns.iter().map(|c| column(&c.name)).collect(),
-            time_column: column(&spec.time_column),
-            start_date: window.start,
-            end_date: window.end,
-            day_after_end: window
-                .end
-                .checked_add_days(Days::new(1))
-                .unwrap_or(window.end),
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +149,5 @@ mod tests {
         ] {
             assert!(qualified_name(bad).is_err(), "{bad} accepted");
         }
-        assert_eq!(column("derived_tstamp"), "derived_tstamp");
-        assert_eq!(column(r#"we"ird name"#), r#""we""ird name""#);
     }
 }

@@ -5,6 +5,7 @@
 pub mod arrow;
 pub mod config;
 mod http;
+mod source;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Auth, ConnectionSettings};
 use http::{ChunkRef, ChunkSlot, RouteToEndpoint, TolerantResponses};
+pub use source::{SnowflakeSource, SnowflakeTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnowflakeError {
@@ -333,5 +335,13 @@ impl Iterator for ResultStream {
                 Err(e) => return Some(Err(SnowflakeError::Result(e.to_string()))),
             }
         }
+    }
+}
+
+impl crate::warehouse::StatementRunner for Snowflake {
+    type Error = SnowflakeError;
+
+    fn execute(&self, statement: &str) -> Result<(), SnowflakeError> {
+        Snowflake::execute(self, statement)
     }
 }
