@@ -14,6 +14,7 @@ pub mod run;
 pub mod sample;
 pub mod sink;
 pub mod source;
+pub mod terminal;
 pub mod transform;
 pub mod warehouse;
 pub mod window;

@@ -12,6 +12,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("media", "media"),
     ("misbehave", "misbehave"),
     ("future-contract", "future_contract"),
+    ("hostile", "hostile"),
 ];
 
 fn main() {

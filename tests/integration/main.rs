@@ -16,6 +16,7 @@ mod harness;
 mod cli;
 mod ecommerce_fixture;
 mod ecommerce_rules;
+mod hostile;
 mod input_errors;
 mod media;
 mod s3;

@@ -9,6 +9,7 @@ pub struct Guests {
     pub media: PathBuf,
     pub misbehave: PathBuf,
     pub future_contract: PathBuf,
+    pub hostile: PathBuf,
 }
 
 pub fn guests() -> &'static Guests {
@@ -18,5 +19,6 @@ pub fn guests() -> &'static Guests {
         media: rechost_test_guests::MEDIA.into(),
         misbehave: rechost_test_guests::MISBEHAVE.into(),
         future_contract: rechost_test_guests::FUTURE_CONTRACT.into(),
+        hostile: rechost_test_guests::HOSTILE.into(),
     })
 }

@@ -45,12 +45,15 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let plan = PushdownPlan {
         warehouse,
         manifest,
-        table: warehouse::qualified_name(args.table.as_deref().unwrap_or(&manifest.source.table))?,
+        table: warehouse.qualified_name(
+            "table",
+            args.table.as_deref().unwrap_or(&manifest.source.table),
+        )?,
         window: args.window()?,
         schema: args
             .udf_schema
             .as_deref()
-            .map(warehouse::qualified_name)
+            .map(|schema| warehouse.qualified_name("function schema", schema))
             .transpose()?,
         out,
         storage_integration: args.storage_integration.clone(),

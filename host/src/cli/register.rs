@@ -58,7 +58,7 @@ pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
     let schema = args
         .udf_schema
         .as_deref()
-        .map(warehouse::qualified_name)
+        .map(|schema| warehouse.qualified_name("function schema", schema))
         .transpose()?;
     let plan = RegisterPlan {
         warehouse,

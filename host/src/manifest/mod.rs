@@ -198,17 +198,33 @@ pub struct Manifest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("{what} `{name}` is declared twice")]
+    #[error("{what} {name:?} is declared twice")]
     Duplicate { what: &'static str, name: String },
     #[error("{what} has an empty name")]
     EmptyName { what: &'static str },
     #[error(
-        "dataset name `{name}` must be a plain folder name (letters, digits, `_`, `-`, `.`) \
-         not starting with `readiness-`"
+        "dataset name {name:?} must be a plain folder name (letters, digits, `_`, `-`, `.`, at \
+         most 128) not starting with `readiness-`"
     )]
     BadDatasetName { name: String },
-    #[error("domain `{domain}` must be letters, digits, `_` or `-` (it names the report file)")]
+    #[error(
+        "domain {domain:?} must be letters, digits, `_` or `-`, at most 64 (it names the report file)"
+    )]
     BadDomain { domain: String },
+    /// A name that becomes an identifier, a path or part of generated text.
+    #[error("{field} {value:?} is not allowed: {rule}")]
+    BadName {
+        field: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+    /// Free text (descriptions, recommender names): printed, never interpreted.
+    #[error("{field} {value:?} is not allowed: no control characters, at most {max} characters")]
+    BadText {
+        field: &'static str,
+        value: String,
+        max: usize,
+    },
     #[error("source time column `{name}` is not a timestamp column of the source")]
     BadTimeColumn { name: String },
     #[error("dataset `{dataset}`: key column `{key}` is not a non-nullable column of the dataset")]

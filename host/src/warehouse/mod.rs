@@ -17,7 +17,7 @@ pub use pushdown::{PushdownPlan, pushdown_sql};
 pub use register::{RegisterPlan, function_name, register_sql};
 pub use script::{StatementRunner, run_script, statements};
 pub use source_query::source_query;
-pub use sql::{SqlError, qualified_name};
+pub use sql::SqlError;
 
 use crate::manifest::DataType;
 
@@ -53,9 +53,24 @@ impl Warehouse {
     /// some, like `TIMESTAMP`, are keywords): Snowflake `"..."`, Databricks/Spark `` `...` ``
     /// (Spark reads `"..."` as a string literal).
     pub fn quoted(self, name: &str) -> String {
+        let quote = self.quote_char();
+        format!(
+            "{quote}{}{quote}",
+            name.replace(quote, &format!("{quote}{quote}"))
+        )
+    }
+
+    /// `table`, `schema.table` or `catalog.schema.table` from a flag or a manifest, each part a
+    /// plain name or quoted in this dialect's quotes (without line breaks); anything else is
+    /// refused.
+    pub fn qualified_name(self, what: &'static str, text: &str) -> Result<String, SqlError> {
+        sql::qualified_name(what, text, self.quote_char())
+    }
+
+    fn quote_char(self) -> char {
         match self {
-            Warehouse::Snowflake => format!("\"{}\"", name.replace('"', "\"\"")),
-            Warehouse::Databricks => format!("`{}`", name.replace('`', "``")),
+            Warehouse::Snowflake => '"',
+            Warehouse::Databricks => '`',
         }
     }
 

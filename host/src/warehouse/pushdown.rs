@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Warehouse;
-use super::register::{checked_text, function_name};
+use super::register::function_name;
 use super::sql::{self, SqlError};
 use crate::manifest::{DatasetSpec, Reduction};
 use crate::window::DateWindow;
@@ -63,16 +63,15 @@ struct PushdownContext<'a> {
 
 fn pushdown_dataset(
     plan: &PushdownPlan<'_>,
+    out: &str,
     index: usize,
     spec: &DatasetSpec,
 ) -> Result<PushdownDataset, SqlError> {
     let warehouse = plan.warehouse;
     let column = |name: &str| warehouse.quoted(name);
     let location = |file: &str| match warehouse {
-        Warehouse::Snowflake if plan.out.starts_with('@') => {
-            format!("{}/{}/{file}", plan.out.trim_end_matches('/'), spec.name)
-        }
-        _ => format!("'{}/{}/{file}'", plan.out.trim_end_matches('/'), spec.name),
+        Warehouse::Snowflake if out.starts_with('@') => format!("{out}/{}/{file}", spec.name),
+        _ => format!("'{out}/{}/{file}'", spec.name),
     };
     let entity = match &spec.reduction {
         Reduction::Events => None,
@@ -92,25 +91,44 @@ fn pushdown_dataset(
     })
 }
 
-/// The SQL of a pushdown run: every dataset computed and unloaded inside the warehouse.
-pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
-    checked_text("output location", &plan.out)?;
+/// `--out` checked for where it goes in the SQL: Snowflake `@stage[/prefix]` (the stage a
+/// name, the prefix a location) or `s3://...` with a storage integration; Databricks any
+/// location (inside string literals and a backquoted path).
+fn output_location(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
+    let out = plan.out.as_str();
     match plan.warehouse {
         Warehouse::Snowflake => {
-            let is_stage = plan.out.starts_with('@')
-                && sql::qualified_name(plan.out[1..].split('/').next().unwrap_or_default()).is_ok();
-            let is_s3 = plan.out.starts_with("s3://") && plan.storage_integration.is_some();
-            if !(is_stage || is_s3) {
-                return Err(SqlError::BadText {
-                    what: "Snowflake output (want @stage[/prefix], or s3://bucket/prefix with --storage-integration)",
-                    text: plan.out.clone(),
-                });
+            if let Some(stage_path) = out.strip_prefix('@') {
+                let (stage, prefix) = stage_path.split_once('/').unwrap_or((stage_path, ""));
+                let stage = Warehouse::Snowflake.qualified_name("stage", stage)?;
+                if prefix.trim_matches('/').is_empty() {
+                    return Ok(format!("@{stage}"));
+                }
+                return Ok(format!(
+                    "@{stage}/{}",
+                    sql::location("stage prefix", prefix)?
+                ));
             }
+            if out.starts_with("s3://") && plan.storage_integration.is_some() {
+                return sql::location("output location", out);
+            }
+            Err(SqlError::BadText {
+                what: "Snowflake output (want @stage[/prefix], or s3://bucket/prefix with --storage-integration)",
+                text: out.to_string(),
+            })
         }
-        Warehouse::Databricks => {}
+        Warehouse::Databricks => sql::location("output location", out),
     }
+}
+
+/// The SQL of a pushdown run: every dataset computed and unloaded inside the warehouse.
+pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
+    let out = output_location(plan)?;
     let integration = match &plan.storage_integration {
-        Some(name) => format!("\n  STORAGE_INTEGRATION = {}", sql::qualified_name(name)?),
+        Some(name) => format!(
+            "\n  STORAGE_INTEGRATION = {}",
+            Warehouse::Snowflake.qualified_name("storage integration", name)?
+        ),
         None => String::new(),
     };
     let source = &plan.manifest.source;
@@ -127,7 +145,7 @@ pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
         start_date: plan.window.start,
         end_date: plan.window.end,
         day_after_end: plan.window.day_after_end(),
-        out: plan.out.trim_end_matches('/'),
+        out: &out,
         storage_integration: integration,
         buckets_per_day: plan.buckets_per_day.max(1),
         datasets: plan
@@ -135,7 +153,7 @@ pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
             .datasets
             .iter()
             .enumerate()
-            .map(|(i, spec)| pushdown_dataset(plan, i, spec))
+            .map(|(i, spec)| pushdown_dataset(plan, &out, i, spec))
             .collect::<Result<_, _>>()?,
     };
     sql::render_owned(plan.warehouse.template("pushdown"), context)

@@ -137,7 +137,7 @@ pub fn register_sql(plan: &RegisterPlan<'_>) -> Result<String, SqlError> {
             });
         }
     }
-    let stage = sql::qualified_name(&plan.stage)?;
+    let stage = Warehouse::Snowflake.qualified_name("stage", &plan.stage)?;
     let context = RegisterContext {
         plugin: &plan.manifest.name,
         plugin_version: &plan.manifest.version,

@@ -34,48 +34,106 @@ pub fn run_script<R: StatementRunner>(
     Ok(())
 }
 
-/// Splits a script into statements at `;` line ends, outside quotes and `$$` bodies (for
-/// running it through a client that takes one statement at a time).
+/// Where the splitter is inside a script.
+#[derive(Clone, Copy, PartialEq)]
+enum Lex {
+    Code,
+    /// Inside a quoted literal or identifier: `'...'`, `"..."` or `` `...` ``.
+    Quoted(char),
+    /// Inside a `$$` body.
+    Body,
+    LineComment,
+    BlockComment,
+}
+
+/// Splits a script into statements at every `;` outside quotes, quoted identifiers, `$$`
+/// bodies and comments (for a client that takes one statement at a time, and to check that a
+/// text is exactly one statement). Statements made only of comments are dropped.
 pub fn statements(script: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
-    let (mut in_quote, mut in_body) = (false, false);
-    for line in script.lines() {
-        if current.is_empty() && line.trim_start().starts_with("--") {
-            continue;
-        }
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\'' if !in_body => in_quote = !in_quote,
-                '$' if !in_quote && chars.peek() == Some(&'$') => {
-                    chars.next();
-                    in_body = !in_body;
-                    current.push('$');
+    let mut has_code = false;
+    let mut state = Lex::Code;
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        state = match (state, c) {
+            (Lex::Code, ';') => {
+                if has_code {
+                    out.push(without_leading_comments(&current));
                 }
-                _ => {}
+                current.clear();
+                has_code = false;
+                continue;
             }
-            current.push(c);
-        }
-        if !in_quote && !in_body && line.trim_end().ends_with(';') {
-            let statement = current.trim().trim_end_matches(';').trim().to_string();
-            if !statement.is_empty() {
-                out.push(statement);
+            (Lex::Code, '\'' | '"' | '`') => Lex::Quoted(c),
+            (Lex::Code, '$') if next == Some('$') => {
+                current.push(c);
+                current.push(chars.next().expect("peeked"));
+                has_code = true;
+                state = Lex::Body;
+                continue;
             }
-            current.clear();
-        } else {
-            current.push('\n');
-        }
+            (Lex::Code, '-') if next == Some('-') => Lex::LineComment,
+            (Lex::Code, '/') if next == Some('*') => Lex::BlockComment,
+            (Lex::Quoted(q), c) if c == q => Lex::Code,
+            (Lex::Body, '$') if next == Some('$') => {
+                current.push(c);
+                current.push(chars.next().expect("peeked"));
+                state = Lex::Code;
+                continue;
+            }
+            (Lex::LineComment, '\n') => Lex::Code,
+            (Lex::BlockComment, '*') if next == Some('/') => {
+                current.push(c);
+                current.push(chars.next().expect("peeked"));
+                state = Lex::Code;
+                continue;
+            }
+            (state, _) => state,
+        };
+        let in_comment = matches!(state, Lex::LineComment | Lex::BlockComment);
+        has_code |= !in_comment && !c.is_whitespace();
+        current.push(c);
     }
-    if !current.trim().is_empty() {
-        out.push(current.trim().to_string());
+    if has_code {
+        out.push(without_leading_comments(&current));
     }
     out
+}
+
+/// A statement without the comment lines and blank lines before it.
+fn without_leading_comments(statement: &str) -> String {
+    let mut rest = statement.trim_start();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    rest.trim_end().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_semicolon_outside_quotes_bodies_and_comments_ends_a_statement() {
+        assert_eq!(
+            statements("SELECT 1; DROP TABLE victims"),
+            vec!["SELECT 1", "DROP TABLE victims"]
+        );
+        assert_eq!(
+            statements("-- rechost x\nSELECT a -- not; here\nFROM \"t;1\" /* ; */ WHERE b = ';'"),
+            vec!["SELECT a -- not; here\nFROM \"t;1\" /* ; */ WHERE b = ';'"]
+        );
+        assert_eq!(statements("-- only a comment;\n"), Vec::<String>::new());
+        assert_eq!(
+            statements("SELECT `a;b` FROM t;\n"),
+            vec!["SELECT `a;b` FROM t"]
+        );
+    }
 
     #[test]
     fn statements_split_outside_bodies_and_quotes() {

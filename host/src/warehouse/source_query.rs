@@ -29,7 +29,7 @@ pub fn source_query(
     table: Option<&str>,
     window: &DateWindow,
 ) -> Result<(String, String), SqlError> {
-    let table = sql::qualified_name(table.unwrap_or(&manifest.source.table))?;
+    let table = warehouse.qualified_name("table", table.unwrap_or(&manifest.source.table))?;
     let spec = &manifest.source;
     let query = sql::render_owned(
         warehouse.template("source_query"),

@@ -8,13 +8,17 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
     #[error(
-        "{what} {text:?} is not a valid SQL identifier (letters, digits, _ and $, not starting with a digit; or a double-quoted identifier)"
+        "{what} {text:?} is not a valid SQL identifier (letters, digits, _ and $, not starting with a digit; or quoted in the warehouse's quotes, without line breaks)"
     )]
     BadIdentifier { what: &'static str, text: String },
     #[error(
         "{what} {text:?} cannot be put in SQL (no quotes, backquotes, backslashes, line breaks or $$)"
     )]
     BadText { what: &'static str, text: String },
+    #[error(
+        "{what} {text:?} is not a location rechost can put in SQL (letters, digits and / _ - . = @ :)"
+    )]
+    BadLocation { what: &'static str, text: String },
     #[error("cannot render the SQL template {template}: {message}")]
     Template { template: String, message: String },
 }
@@ -51,21 +55,25 @@ pub(crate) fn is_plain(text: &str) -> bool {
         && text.len() <= 255
 }
 
-fn is_quoted(text: &str) -> bool {
-    text.len() >= 3
-        && text.starts_with('"')
-        && text.ends_with('"')
-        && text[1..text.len() - 1]
-            .replace("\"\"", "")
-            .find('"')
-            .is_none()
+/// A quoted identifier in the dialect's quote character, with inner quotes doubled and no
+/// control character (a line break would end a `--` comment line it is echoed in).
+fn is_quoted(text: &str, quote: char) -> bool {
+    let inner = text
+        .strip_prefix(quote)
+        .and_then(|rest| rest.strip_suffix(quote))
+        .unwrap_or_default();
+    !inner.is_empty()
+        && !inner.chars().any(char::is_control)
+        && !inner
+            .replace(&format!("{quote}{quote}"), "")
+            .contains(quote)
 }
 
 /// An identifier as SQL text: a plain name stays unquoted (so it matches case-insensitively, as
-/// the warehouse created it), an already double-quoted one is kept as written; anything else
-/// is refused.
-pub fn identifier(what: &'static str, text: &str) -> Result<String, SqlError> {
-    if is_plain(text) || is_quoted(text) {
+/// the warehouse created it), one already quoted with `quote` is kept as written; anything
+/// else is refused.
+pub fn identifier(what: &'static str, text: &str, quote: char) -> Result<String, SqlError> {
+    if is_plain(text) || is_quoted(text, quote) {
         Ok(text.to_string())
     } else {
         Err(SqlError::BadIdentifier {
@@ -77,32 +85,51 @@ pub fn identifier(what: &'static str, text: &str) -> Result<String, SqlError> {
 
 /// `table`, `schema.table` or `database.schema.table`, each part validated; dots inside
 /// quoted parts do not split.
-pub fn qualified_name(text: &str) -> Result<String, SqlError> {
+pub fn qualified_name(what: &'static str, text: &str, quote: char) -> Result<String, SqlError> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut in_quotes = false;
     for c in text.chars() {
-        match c {
-            '"' => {
-                in_quotes = !in_quotes;
-                current.push(c);
-            }
-            '.' if !in_quotes => parts.push(std::mem::take(&mut current)),
-            _ => current.push(c),
+        if c == quote {
+            in_quotes = !in_quotes;
+        }
+        if c == '.' && !in_quotes {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
         }
     }
     parts.push(current);
     if parts.len() > 3 {
         return Err(SqlError::BadIdentifier {
-            what: "table",
+            what,
             text: text.into(),
         });
     }
     let parts = parts
         .iter()
-        .map(|p| identifier("table", p))
+        .map(|p| identifier(what, p, quote))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(parts.join("."))
+}
+
+/// A storage location written inside a SQL string literal or path: `/`-separated segments of
+/// letters, digits and `_ - . = @ :`, nothing that could close the literal or a comment.
+pub fn location(what: &'static str, text: &str) -> Result<String, SqlError> {
+    let valid = !text.is_empty()
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.' | '=' | '@' | ':')
+        })
+        && !text.contains("..")
+        && !text.contains("--");
+    if valid {
+        Ok(text.trim_end_matches('/').to_string())
+    } else {
+        Err(SqlError::BadLocation {
+            what,
+            text: text.into(),
+        })
+    }
 }
 
 fn environment() -> minijinja::Environment<'static> {
@@ -132,11 +159,21 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        assert_eq!(qualified_name("db.sch.t").unwrap(), "db.sch.t");
+        let snowflake = |t: &str| qualified_name("table", t, '"');
+        let databricks = |t: &str| qualified_name("table", t, '`');
+        assert_eq!(snowflake("db.sch.t").unwrap(), "db.sch.t");
         assert_eq!(
-            qualified_name(r#""My DB"."a.b".T_1$"#).unwrap(),
+            snowflake(r#""My DB"."a.b".T_1$"#).unwrap(),
             r#""My DB"."a.b".T_1$"#
         );
+        assert_eq!(
+            databricks("main.`my schema`.t").unwrap(),
+            "main.`my schema`.t"
+        );
+        // Spark reads "..." as a string literal: never an identifier there.
+        assert!(databricks(r#"main."x".t"#).is_err());
+        assert!(snowflake("\"a\nDROP TABLE victims;\n--\"").is_err());
+        assert!(databricks("`a\rb`").is_err());
         for bad in [
             "t; DROP TABLE x",
             "a.b.c.d",
@@ -147,7 +184,7 @@ mod tests {
             "t--",
             "t'",
         ] {
-            assert!(qualified_name(bad).is_err(), "{bad} accepted");
+            assert!(snowflake(bad).is_err(), "{bad} accepted");
         }
     }
 }

@@ -8,3 +8,5 @@ pub const MEDIA: &str = env!("GUEST_MEDIA");
 pub const MISBEHAVE: &str = env!("GUEST_MISBEHAVE");
 /// A plugin built against a future contract version.
 pub const FUTURE_CONTRACT: &str = env!("GUEST_FUTURE_CONTRACT");
+/// A plugin whose manifest strings are placeholders that tests replace with hostile text.
+pub const HOSTILE: &str = env!("GUEST_HOSTILE");
