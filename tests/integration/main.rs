@@ -13,6 +13,7 @@ mod proxy;
 
 mod harness;
 
+mod cache;
 mod cli;
 mod ecommerce_fixture;
 mod ecommerce_rules;

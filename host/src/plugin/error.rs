@@ -22,6 +22,8 @@ pub enum PluginError {
          `--target wasm32-wasip2` (or wrap it with `wasm-tools component new`)"
     )]
     CoreModule { path: PathBuf },
+    #[error(transparent)]
+    Cache(super::cache::CacheError),
     #[error("cannot compile plugin {path}: {message}")]
     Compile { path: PathBuf, message: String },
     #[error(

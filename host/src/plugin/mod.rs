@@ -63,9 +63,12 @@ impl Plugin {
         })?;
         let (component, cache) =
             cache::load_component(engine.engine(), &wasm, options.cache_dir.as_deref()).map_err(
-                |e| PluginError::Compile {
-                    path: path.into(),
-                    message: format!("{e:#}"),
+                |e| match e {
+                    cache::CacheError::Compile(e) => PluginError::Compile {
+                        path: path.into(),
+                        message: format!("{e:#}"),
+                    },
+                    unsafe_cache => PluginError::Cache(unsafe_cache),
                 },
             )?;
         contract::check(engine.engine(), &component, path)?;
