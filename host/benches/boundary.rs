@@ -114,7 +114,7 @@ fn boundary(c: &mut Criterion) {
     });
     group.bench_function("interactions_csv_parquet", |b| {
         b.iter(|| {
-            let destination = LocalDir::new(dir.path().join("out"));
+            let destination = LocalDir::open(dir.path().join("out")).unwrap();
             let mut writer = DatasetWriter::create(&destination, spec).unwrap();
             for batch in &interactions {
                 writer.write(batch).unwrap();

@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
             cache_dir: cache::default_dir(),
             ..LoadOptions::default()
         },
+        allow_empty: false,
         interrupted: Default::default(),
     };
     let (plugin, options) = run::load_plugin(&plan)?;
@@ -51,7 +52,7 @@ fn main() -> anyhow::Result<()> {
         "io" => Box::new(native::Passthrough::new(plugin.manifest.clone(), info)),
         other => anyhow::bail!("unknown mode {other} (native or io)"),
     };
-    let destination = LocalDir::new(out);
+    let destination = LocalDir::open(out)?;
     let summary = run::run_transform(
         &plan,
         transformer.as_ref(),

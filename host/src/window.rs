@@ -61,6 +61,21 @@ impl DateWindow {
         (micros(self.start), micros(self.day_after_end()))
     }
 
+    /// The earliest and latest time (microseconds) in `batch`'s `time_index` column, NULLs
+    /// aside: what the input covers, for the message when no row falls in the window.
+    pub fn time_range(batch: &RecordBatch, time_index: usize) -> Option<(i64, i64)> {
+        let times = batch
+            .column(time_index)
+            .as_primitive::<TimestampMicrosecondType>();
+        let valid = (0..times.len()).filter(|&i| times.is_valid(i));
+        valid
+            .map(|i| times.value(i))
+            .fold(None, |range, t| match range {
+                None => Some((t, t)),
+                Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
+            })
+    }
+
     /// Keeps the rows of `batch` whose `time_index` column (Timestamp(us)) is in the window;
     /// NULL times are outside. Returns the kept rows and how many were left out.
     pub fn apply(&self, batch: RecordBatch, time_index: usize) -> (RecordBatch, usize) {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rechost::plugin::{Limits, LoadOptions};
+use rechost::plugin::{LimitNames, Limits, LoadOptions};
 use rechost::window::DateWindow;
 
 /// A loaded plugin. Each call runs in a fresh sandboxed instance (its own memory, deadline
@@ -49,10 +49,18 @@ impl Plugin {
             .ok()
             .filter(|t| !t.is_zero())
             .ok_or_else(|| PyValueError::new_err("timeout_secs must be positive"))?;
+        if !(1..=65_536).contains(&memory_mib) {
+            return Err(PyValueError::new_err(format!(
+                "memory_mib must be between 1 and 65536, not {memory_mib}"
+            )));
+        }
         let limits = Limits {
             call_timeout,
-            max_memory: usize::try_from(memory_mib << 20)
-                .map_err(|_| PyValueError::new_err("memory_mib is too large"))?,
+            max_memory: (memory_mib as usize) << 20,
+            names: LimitNames {
+                timeout: "timeout_secs",
+                memory: "memory_mib",
+            },
             ..Limits::default()
         };
         let load = LoadOptions { cache_dir, limits };

@@ -291,24 +291,42 @@ fn category_separator_is_an_option() {
 }
 
 #[test]
-fn window_excluding_every_row_writes_empty_datasets() {
+fn window_excluding_every_row_keeps_the_previous_output_unless_empty_is_allowed() {
     let Some(fixture) = shared_fixture(FIXTURE) else {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    let run = rechost([
-        "run",
-        &path_arg(&guests().ecommerce),
-        "--input",
-        &path_arg(&fixture),
-        "--out",
-        &path_arg(out.path()),
-        "--start-date",
-        "2030-01-01",
-        "--end-date",
-        "2030-01-31",
-        "--json",
-    ]);
+    let run_window = |start: &str, end: &str, extra: &[&str]| {
+        let args = [
+            "run",
+            &path_arg(&guests().ecommerce),
+            "--input",
+            &path_arg(&fixture),
+            "--out",
+            &path_arg(out.path()),
+            "--start-date",
+            start,
+            "--end-date",
+            end,
+            "--json",
+        ];
+        rechost(args.iter().copied().chain(extra.iter().copied()))
+    };
+    run_window("2020-01-01", "2030-01-01", &[]).assert_ok();
+    let good = snapshot(out.path());
+    // Data older than the window: refused, naming the dates the input covers, output kept.
+    run_window("2030-01-01", "2030-01-31", &[]).assert_failed_with(
+        1,
+        &[
+            "none of the 928 rows read is in the window 2030-01-01 to 2030-01-31",
+            "the input's dates run from 2022-",
+            "--allow-empty",
+            "left unchanged",
+        ],
+    );
+    assert_eq!(snapshot(out.path()), good);
+    // Asked for: empty datasets (a header each).
+    let run = run_window("2030-01-01", "2030-01-31", &["--allow-empty"]);
     run.assert_ok();
     let summary = run.json();
     assert_eq!(summary["rows_read"], 928);

@@ -158,6 +158,8 @@ fn empty_string_ids_from_parquet_are_dropped_not_coalesced() {
             "--out",
             &path_arg(&dir.path().join("out")),
             "--json",
+            // Every row is dropped: the run writes empty datasets only when asked to.
+            "--allow-empty",
         ]
         .into_iter()
         .chain(SAMPLE_WINDOW),

@@ -134,13 +134,16 @@ pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
         .collect()
 }
 
-/// Files under `dir`, relative, sorted, with their bytes.
+/// Files under `dir`, relative, sorted, with their bytes; the output lock file (it names the
+/// last run that held it) aside.
 pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(base, &path, out);
+            } else if path.file_name().is_some_and(|n| n == ".rechost.lock") {
+                continue;
             } else {
                 let rel = path
                     .strip_prefix(base)

@@ -10,7 +10,9 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use rechost::manifest::{ColumnSpec, DataType, DatasetKind, DatasetSpec, Manifest, Reduction};
-use rechost::transform::{PluginInfo, Transform, TransformError, TransformResult, Transformer};
+use rechost::transform::{
+    DropCounts, PluginInfo, Transform, TransformError, TransformResult, Transformer,
+};
 use rechost_plugin_sdk as sdk;
 use std::sync::Arc;
 
@@ -137,6 +139,10 @@ impl Transform for NativeInstance<'_> {
                 logs: String::new(),
             },
         )?;
+        let mut dropped = DropCounts::default();
+        for d in &output.dropped {
+            dropped.add(&d.reason, d.rows);
+        }
         Ok(TransformResult {
             datasets: output
                 .datasets
@@ -144,11 +150,7 @@ impl Transform for NativeInstance<'_> {
                 .zip(&self.0.datasets)
                 .map(|(batch, spec)| from_sdk(batch, spec))
                 .collect(),
-            dropped: output
-                .dropped
-                .into_iter()
-                .map(|d| (d.reason, d.rows))
-                .collect(),
+            dropped,
         })
     }
 }
@@ -241,7 +243,7 @@ impl Transform for PassthroughInstance<'_> {
         .expect("source columns have the declared types");
         Ok(TransformResult {
             datasets: vec![batch],
-            dropped: vec![],
+            dropped: DropCounts::default(),
         })
     }
 }

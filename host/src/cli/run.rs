@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::plugin_args::CacheArgs;
-use rechost::plugin::{Limits, LoadOptions};
-use rechost::run::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan};
+use rechost::plugin::{LimitNames, Limits, LoadOptions};
+use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, Progress, RunError, RunPlan};
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
 use rechost::source::{FileInput, OpenSource};
@@ -91,9 +91,11 @@ pub struct RunArgs {
     /// Plugin option (repeatable); `rechost inspect` lists a plugin's options.
     #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
     pub options: Vec<String>,
-    /// Rows per batch sent through the plugin.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_ROWS)]
-    pub batch_rows: usize,
+    /// Rows per batch read from the source (a batch too large for the plugin's memory is
+    /// sent to it in slices).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_ROWS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_ROWS as u64))]
+    pub batch_rows: u64,
     /// Plugin instances transforming batches at once [default: number of CPUs].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
@@ -112,6 +114,10 @@ pub struct RunArgs {
     /// No progress bar and no summary (errors are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write the datasets even when every one is empty (by default such a run fails and leaves
+    /// the previous output as it was).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
     #[arg(long)]
     pub require_ready: bool,
@@ -193,13 +199,12 @@ impl RunArgs {
             .ok_or_else(|| {
                 anyhow::anyhow!("--plugin-timeout-secs must be between 0 and 86400 seconds")
             })?;
-        anyhow::ensure!(self.batch_rows > 0, "--batch-rows must be positive");
         Ok(RunPlan {
             plugin: self.plugin.clone(),
             source: self.source()?,
             window,
             options: self.options.clone(),
-            batch_rows: self.batch_rows,
+            batch_rows: self.batch_rows as usize,
             workers: self
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
@@ -208,9 +213,14 @@ impl RunArgs {
                 limits: Limits {
                     call_timeout,
                     max_memory: (self.plugin_memory_mib << 20) as usize,
+                    names: LimitNames {
+                        timeout: "--plugin-timeout-secs",
+                        memory: "--plugin-memory-mib",
+                    },
                     ..Limits::default()
                 },
             },
+            allow_empty: self.allow_empty,
             interrupted: Arc::default(),
         })
     }
@@ -231,7 +241,7 @@ impl Output {
             };
             Ok(Output::S3(S3Dir::connect(out, &settings)?))
         } else {
-            Ok(Output::Local(LocalDir::new(out)))
+            Ok(Output::Local(LocalDir::open(out)?))
         }
     }
 

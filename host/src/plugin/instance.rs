@@ -2,6 +2,7 @@
 //! time, and the checks on what a call returns.
 
 use arrow_array::RecordBatch;
+use arrow_select::concat::concat_batches;
 use std::path::Path;
 use wasmtime::Store;
 
@@ -11,7 +12,8 @@ use super::buffers;
 use super::engine::deadline_ticks;
 use super::sandbox::{Limits, SandboxState, describe_failure};
 use crate::manifest::Manifest;
-use crate::transform::{Transform, TransformError, TransformResult};
+use crate::terminal;
+use crate::transform::{DropCounts, Transform, TransformError, TransformResult};
 
 /// Instances are cheap; a trapped instance is never reused (the run stops).
 pub struct PluginInstance<'p> {
@@ -62,7 +64,8 @@ impl<'p> PluginInstance<'p> {
         ] {
             let text = log.take_text();
             if !text.trim().is_empty() {
-                logs.push_str(&format!("\nplugin {name}:\n{}", text.trim_end()));
+                let text = terminal::quoted_lines(text.trim_end());
+                logs.push_str(&format!("\nplugin {name}:\n{text}"));
             }
         }
         logs
@@ -72,8 +75,50 @@ impl<'p> PluginInstance<'p> {
         format!("{} ({})", self.manifest.name, self.path.display())
     }
 
-    /// Runs the transform on one batch of source rows and validates what comes back.
+    /// Runs the transform on one batch of source rows and validates what comes back. A batch
+    /// too large for the plugin's memory is sent in slices (an eighth of the memory cap each,
+    /// leaving room for the plugin's own work) and their results concatenated.
     pub fn transform(
+        &mut self,
+        options: &[(String, String)],
+        input: &RecordBatch,
+        batch_index: u64,
+    ) -> Result<TransformResult, TransformError> {
+        let budget = (self.limits.max_memory / 8).max(1);
+        let (rows, bytes) = (input.num_rows(), input.get_array_memory_size());
+        if bytes <= budget || rows <= 1 {
+            return self.transform_slice(options, input, batch_index);
+        }
+        let slice_rows = rows.div_ceil(bytes.div_ceil(budget).min(rows));
+        let mut parts = Vec::new();
+        for start in (0..rows).step_by(slice_rows) {
+            let slice = input.slice(start, slice_rows.min(rows - start));
+            parts.push(self.transform_slice(options, &slice, batch_index)?);
+        }
+        let mut dropped = DropCounts::default();
+        let mut per_dataset: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.manifest.datasets.len()];
+        for part in parts {
+            dropped.merge(part.dropped);
+            for (batches, batch) in per_dataset.iter_mut().zip(part.datasets) {
+                batches.push(batch);
+            }
+        }
+        let datasets = (per_dataset.iter().zip(&self.manifest.datasets))
+            .map(|(batches, spec)| {
+                concat_batches(&spec.returned_schema(), batches).map_err(|e| {
+                    TransformError::BadOutput {
+                        plugin: self.plugin_name(),
+                        dataset: spec.name.clone(),
+                        batch: batch_index,
+                        reason: e.to_string(),
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TransformResult { datasets, dropped })
+    }
+
+    fn transform_slice(
         &mut self,
         options: &[(String, String)],
         input: &RecordBatch,
@@ -113,7 +158,7 @@ impl<'p> PluginInstance<'p> {
                 return Err(TransformError::Reported {
                     plugin: self.plugin_name(),
                     batch: batch_index,
-                    message,
+                    message: terminal::one_line(&message).into_owned(),
                     logs: self.take_logs(),
                 });
             }
@@ -141,11 +186,10 @@ impl<'p> PluginInstance<'p> {
                     .map_err(|reason| bad_output(&spec.name, reason))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(TransformResult {
-            datasets,
-            dropped: (output.dropped.into_iter())
-                .map(|d| (d.reason, d.rows))
-                .collect(),
-        })
+        let mut dropped = DropCounts::default();
+        for d in output.dropped {
+            dropped.add(&terminal::one_line(&d.reason), d.rows);
+        }
+        Ok(TransformResult { datasets, dropped })
     }
 }

@@ -20,8 +20,8 @@ use bindings::{DomainPlugin, DomainPluginPre};
 use engine::{PluginEngine, deadline_ticks};
 pub use error::PluginError;
 pub use instance::PluginInstance;
-pub use sandbox::Limits;
 use sandbox::SandboxState;
+pub use sandbox::{LimitNames, Limits};
 
 /// How to load a plugin.
 #[derive(Debug, Clone, Default)]
@@ -131,6 +131,9 @@ fn new_instance(
     let mut store = Store::new(pre.engine(), SandboxState::new(limits));
     store.limiter(|state| &mut state.limiter);
     store.epoch_deadline_trap();
+    // What a plugin returns lives in its memory, so its memory cap bounds what one call can
+    // hand back: the boundary's own budget (128 MiB by default) can then never run out first.
+    store.set_hostcall_fuel(limits.max_memory);
     store.set_epoch_deadline(deadline_ticks(limits.call_timeout));
     let bindings = pre.instantiate(&mut store)?;
     Ok((store, bindings))

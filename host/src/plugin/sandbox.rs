@@ -21,6 +21,16 @@ pub struct Limits {
     pub max_memory: usize,
     /// Bytes of stdout and of stderr kept for the log (the rest is counted, not stored).
     pub max_log: usize,
+    /// How the caller's users change these limits, named when one is exceeded.
+    pub names: LimitNames,
+}
+
+/// The knobs behind the limits as the caller exposes them: `--plugin-timeout-secs` on the
+/// command line, `timeout_secs` in Python.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitNames {
+    pub timeout: &'static str,
+    pub memory: &'static str,
 }
 
 impl Default for Limits {
@@ -29,6 +39,10 @@ impl Default for Limits {
             call_timeout: Duration::from_secs(60),
             max_memory: 1 << 30,
             max_log: 64 << 10,
+            names: LimitNames {
+                timeout: "the plugin time limit",
+                memory: "the plugin memory limit",
+            },
         }
     }
 }
@@ -223,16 +237,18 @@ pub fn describe_failure(
 ) -> String {
     if store.data().limiter.denied {
         format!(
-            "exceeded its memory limit of {} MiB (--plugin-memory-mib)",
-            limits.max_memory >> 20
+            "exceeded its memory limit of {} MiB ({})",
+            limits.max_memory >> 20,
+            limits.names.memory
         )
     } else if matches!(
         error.downcast_ref::<wasmtime::Trap>(),
         Some(wasmtime::Trap::Interrupt)
     ) {
         format!(
-            "exceeded its time limit of {} s per batch (--plugin-timeout-secs)",
-            limits.call_timeout.as_secs_f64()
+            "exceeded its time limit of {} s per batch ({})",
+            limits.call_timeout.as_secs_f64(),
+            limits.names.timeout
         )
     } else {
         format!("trapped: {error:#}")

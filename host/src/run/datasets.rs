@@ -8,12 +8,12 @@ use crate::manifest::Manifest;
 use crate::readiness::ReadinessTracker;
 use crate::reduce::EntityReducer;
 use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, encode_csv_rows};
-use crate::transform::TransformResult;
+use crate::transform::{DropCounts, TransformResult};
 
 /// One transform's output, made ready for the consumer on a worker thread.
 pub(super) struct Prepared {
     pub datasets: Vec<PreparedBatch>,
-    pub dropped: Vec<(String, u64)>,
+    pub dropped: DropCounts,
 }
 
 /// One dataset's rows from one batch.

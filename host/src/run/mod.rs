@@ -6,7 +6,6 @@ mod error;
 mod summary;
 mod workers;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,10 +15,10 @@ use crate::plugin::{LoadOptions, Plugin};
 use crate::reduce::EntityReducer;
 use crate::sink::{Destination, SinkError, StagedDataset, StagedObject, stage_bytes};
 use crate::source::OpenSource;
-use crate::transform::{TransformResult, Transformer};
+use crate::transform::{DropCounts, TransformResult, Transformer};
 use crate::window::DateWindow;
 use datasets::{DatasetStates, Prepared, prepare};
-pub use error::RunError;
+pub use error::{NothingToWrite, RunError};
 pub use summary::{DatasetSummary, Progress, RunSummary, readiness_key};
 use workers::{Transformed, WorkerSettings, transform_in_order};
 
@@ -27,6 +26,9 @@ use workers::{Transformed, WorkerSettings, transform_in_order};
 /// costs vanish (16k was 10% slower end to end), small enough that the batches in flight keep
 /// RSS under 300 MiB at 10M rows (RSS grows with batch size x threads).
 pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
+
+/// The largest batch a source is asked for: a few batches per worker stay in memory.
+pub const MAX_BATCH_ROWS: usize = 4 << 20;
 
 /// Everything a run needs, already validated.
 pub struct RunPlan {
@@ -39,6 +41,8 @@ pub struct RunPlan {
     /// Plugin instances running at once.
     pub workers: usize,
     pub load: LoadOptions,
+    /// Write the datasets even when every one of them is empty (refused otherwise).
+    pub allow_empty: bool,
     /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
     pub interrupted: Arc<AtomicBool>,
 }
@@ -65,7 +69,35 @@ struct Counts {
     rows_read: u64,
     rows_outside_window: u64,
     rows_transformed: u64,
-    dropped: BTreeMap<String, u64>,
+    time_range: Option<(i64, i64)>,
+    dropped: DropCounts,
+}
+
+impl Counts {
+    fn add_time_range(&mut self, range: Option<(i64, i64)>) {
+        self.time_range = match (self.time_range, range) {
+            (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
+            (known, None) | (None, known) => known,
+        };
+    }
+
+    /// Refuses a run whose datasets would all be empty, unless `allow_empty`.
+    fn check_not_empty(&self, written: u64, plan: &RunPlan) -> Result<(), RunError> {
+        if written > 0 || plan.allow_empty {
+            return Ok(());
+        }
+        let date =
+            |micros: i64| chrono::DateTime::from_timestamp_micros(micros).map(|t| t.date_naive());
+        let input_dates = self
+            .time_range
+            .and_then(|(lo, hi)| Some((date(lo)?, date(hi)?)));
+        Err(RunError::NothingToWrite(NothingToWrite {
+            rows_read: self.rows_read,
+            rows_in_window: self.rows_transformed,
+            window: plan.window,
+            input_dates,
+        }))
+    }
 }
 
 /// A run with any transform: the shipped binary passes a WebAssembly plugin; benchmarks pass
@@ -105,11 +137,9 @@ pub fn run_transform(
         counts.rows_read += batch.rows_read;
         counts.rows_outside_window += batch.rows_outside_window;
         counts.rows_transformed += batch.rows_transformed;
+        counts.add_time_range(batch.time_range);
         if let Some(output) = batch.output {
-            for (reason, rows) in output.dropped {
-                let count = counts.dropped.entry(reason).or_default();
-                *count = count.saturating_add(rows);
-            }
+            counts.dropped.merge(output.dropped);
             datasets.add(output.datasets)?;
         }
         progress(Progress {
@@ -125,7 +155,9 @@ pub fn run_transform(
     }
 
     let (staged, readiness) = datasets.finish(destination, reducers)?;
-    let readiness = readiness.report(manifest, counts.dropped.clone());
+    counts.check_not_empty(staged.iter().map(|(s, _)| s.rows).sum(), plan)?;
+    let dropped_rows = counts.dropped.into_map();
+    let readiness = readiness.report(manifest, dropped_rows.clone());
     let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
     let report_json = summary::readiness_json(&info, &plan.window, &readiness);
@@ -140,7 +172,7 @@ pub fn run_transform(
         rows_outside_window: counts.rows_outside_window,
         rows_transformed: counts.rows_transformed,
         datasets,
-        dropped_rows: counts.dropped,
+        dropped_rows,
         readiness,
         readiness_location: destination.location(&readiness_key),
         elapsed_seconds: started.elapsed().as_secs_f64(),

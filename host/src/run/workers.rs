@@ -19,6 +19,8 @@ pub struct Transformed<T> {
     pub rows_read: u64,
     pub rows_outside_window: u64,
     pub rows_transformed: u64,
+    /// Earliest and latest time read (microseconds), window or not.
+    pub time_range: Option<(i64, i64)>,
     /// `None` when no row of the batch was in the window.
     pub output: Option<T>,
 }
@@ -159,6 +161,7 @@ where
     fn one(&mut self, batch: RecordBatch, index: u64) -> Result<Transformed<T>, RunError> {
         let settings = self.settings;
         let rows_read = batch.num_rows() as u64;
+        let time_range = DateWindow::time_range(&batch, self.time_index);
         let (batch, outside) = settings.window.apply(batch, self.time_index);
         let rows_transformed = batch.num_rows() as u64;
         let output = if rows_transformed > 0 {
@@ -171,6 +174,7 @@ where
             rows_read,
             rows_outside_window: outside as u64,
             rows_transformed,
+            time_range,
             output,
         })
     }

@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn csv_follows_personalize_quoting_rules() {
         let dir = tempfile::tempdir().unwrap();
-        let destination = LocalDir::new(dir.path());
+        let destination = LocalDir::open(dir.path()).unwrap();
         let spec = DatasetSpec {
             name: "d".into(),
             kind: crate::manifest::DatasetKind::Other,

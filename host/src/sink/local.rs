@@ -5,15 +5,22 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::lock::{OutputLock, sweep_leftovers};
 use super::{Destination, SinkError, StagedObject};
 
 pub struct LocalDir {
     root: PathBuf,
+    _lock: OutputLock,
 }
 
 impl LocalDir {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// Opens (creating it) an output folder for one run: takes its lock, failing at once when
+    /// another run holds it, then removes what runs killed before they could clean up left.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, SinkError> {
+        let root = root.into();
+        let lock = OutputLock::acquire(&root)?;
+        sweep_leftovers(&root);
+        Ok(Self { root, _lock: lock })
     }
 }
 

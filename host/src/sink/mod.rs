@@ -5,11 +5,13 @@
 pub mod avro;
 mod dataset;
 mod local;
+mod lock;
 #[cfg(feature = "s3")]
 pub mod s3;
 
 pub use dataset::{DatasetWriter, StagedDataset, encode_csv_rows};
 pub use local::LocalDir;
+pub use lock::LOCK_FILE;
 #[cfg(feature = "s3")]
 pub use s3::S3Dir;
 
@@ -25,6 +27,11 @@ pub enum SinkError {
     },
     #[error("S3 {location}: {message}")]
     S3 { location: String, message: String },
+    #[error(
+        "{root} is being written by another rechost run ({holder}); wait for it to finish or \
+         choose another --out"
+    )]
+    Locked { root: String, holder: String },
     #[error("cannot write {format} for dataset {dataset}: {message}")]
     Encode {
         dataset: String,

@@ -3,8 +3,9 @@
 //! `id` and `ts` (as epoch seconds) to its one dataset.
 
 use rechost_plugin_sdk::{
-    Column, DataType, DatasetKind, DatasetSpec, Input, Int64Builder, Manifest, OptionSpec, Options,
-    Plugin, Reduction, SourceSpec, TransformOutput, Utf8Builder, Utf8Values, Values, batch, column,
+    Column, DataType, DatasetKind, DatasetSpec, DroppedRows, Input, Int64Builder, Manifest,
+    OptionSpec, Options, Plugin, Reduction, SourceSpec, TransformOutput, Utf8Builder, Utf8Values,
+    Values, batch, column,
 };
 
 pub struct Misbehave;
@@ -40,7 +41,7 @@ impl Plugin for Misbehave {
                 name: "mode".into(),
                 description: "ok, slow, trap, loop, oom, print-and-trap, error, bad-offsets, \
                               bad-utf8, wrong-type, short-column, null-in-required, \
-                              wrong-dataset-count"
+                              wrong-dataset-count, many-reasons, escapes"
                     .into(),
                 default_value: "ok".into(),
             }],
@@ -115,6 +116,30 @@ impl Plugin for Misbehave {
                     ids.push(None);
                 }
                 columns[0] = ids.finish();
+            }
+            // Every row dropped for a reason of its own, with terminal escapes in it.
+            "many-reasons" => {
+                let dropped = (0..rows)
+                    .map(|row| DroppedRows {
+                        reason: format!("\u{1b}[31mrow {row}\u{1b}]0;pwned\u{7}\nfake line"),
+                        rows: 1,
+                    })
+                    .collect();
+                return Ok(TransformOutput {
+                    datasets: vec![batch(
+                        0,
+                        vec![
+                            Utf8Builder::default().finish(),
+                            Int64Builder::default().finish(),
+                        ],
+                    )],
+                    dropped,
+                });
+            }
+            // Output and an error crafted to rewrite the terminal and fake rechost's own lines.
+            "escapes" => {
+                println!("\u{1b}[2J\u{1b}]0;pwned\u{7}\rerror: fake");
+                return Err("\u{1b}[32mok\u{1b}[0m\ndone in 0.01 s".into());
             }
             "wrong-dataset-count" => {
                 return Ok(TransformOutput {

@@ -1,0 +1,46 @@
+"""The Python runtime enforces the plugin's limits itself: a looping plugin is stopped by its
+deadline with a clear Python error (not a warehouse function burning credits until killed),
+the process stays usable, and limits are named as Python callers spell them."""
+
+import time
+
+import pyarrow as pa
+import pytest
+
+
+def events(rows=10):
+    ts = pa.array([1_709_287_200_000_000 + i for i in range(rows)], type=pa.timestamp("us"))
+    ids = pa.array([f"id-{i}" for i in range(rows)])
+    return pa.record_batch([ids, ts], names=["id", "ts"])
+
+
+def test_a_looping_plugin_is_stopped_by_its_deadline(runtime, misbehave_wasm):
+    plugin = runtime.Plugin(str(misbehave_wasm), options={"mode": "loop"}, timeout_secs=1.0)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError) as error:
+        plugin.transform(events())
+    elapsed = time.monotonic() - started
+    message = str(error.value)
+    assert "exceeded its time limit of 1 s" in message and "timeout_secs" in message, message
+    assert "--plugin" not in message, message
+    # Not a speed assertion: only that the deadline, not something else, ended the call.
+    assert elapsed < 60, elapsed
+    # The process, and a well-behaved plugin in it, still work.
+    ok = runtime.Plugin(str(misbehave_wasm), options={"mode": "ok"})
+    (out,) = ok.transform(events(5))
+    assert out.num_rows == 5
+
+
+def test_a_plugin_over_its_memory_cap_names_memory_mib(runtime, misbehave_wasm):
+    plugin = runtime.Plugin(str(misbehave_wasm), options={"mode": "oom"}, memory_mib=32)
+    with pytest.raises(RuntimeError) as error:
+        plugin.transform(events())
+    message = str(error.value)
+    assert "exceeded its memory limit of 32 MiB (memory_mib)" in message, message
+
+
+@pytest.mark.parametrize("memory_mib", [0, 65_537, 2**44])
+def test_out_of_range_memory_is_refused(runtime, misbehave_wasm, memory_mib):
+    with pytest.raises((ValueError, OverflowError)) as error:
+        runtime.Plugin(str(misbehave_wasm), memory_mib=memory_mib)
+    assert "memory_mib" in str(error.value) or isinstance(error.value, OverflowError)
