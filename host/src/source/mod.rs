@@ -4,6 +4,7 @@
 //! provided by `warehouse/` through the same two traits.
 
 mod csv;
+mod discovery;
 mod files;
 mod normalize;
 mod parquet;
@@ -15,7 +16,8 @@ use std::path::PathBuf;
 
 use crate::manifest::Manifest;
 use crate::window::DateWindow;
-pub use files::{FileInput, LocalSource, resolve_input};
+pub use discovery::resolve_input;
+pub use files::{FileInput, LocalSource};
 pub use rebatch::rebatched;
 pub use shape::shape;
 
@@ -30,6 +32,13 @@ pub enum SourceError {
     #[error("cannot read {file}")]
     Io {
         file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{link}: broken symbolic link (to {target})")]
+    BrokenLink {
+        link: PathBuf,
+        target: PathBuf,
         #[source]
         source: std::io::Error,
     },
