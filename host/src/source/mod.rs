@@ -42,6 +42,8 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{file}: empty file (no header row)")]
+    Empty { file: PathBuf },
     #[error("{file}: not a readable {format} file: {message}")]
     Unreadable {
         file: PathBuf,
