@@ -56,6 +56,16 @@ pub enum SourceError {
         column: String,
         available: String,
     },
+    #[error(
+        "{file}: columns `{first}` and `{second}` both match `{column}` (column names are \
+         compared ignoring case); rename or drop one"
+    )]
+    DuplicateColumn {
+        file: PathBuf,
+        column: String,
+        first: String,
+        second: String,
+    },
     #[error("{file}: column `{column}` has type {found}, which cannot be read as {expected}")]
     WrongType {
         file: PathBuf,
