@@ -17,6 +17,7 @@ mod cli;
 mod ecommerce_fixture;
 mod ecommerce_rules;
 mod input_errors;
+mod input_files;
 mod media;
 mod s3;
 mod sample_runs;
