@@ -8,6 +8,8 @@ mod discovery;
 mod files;
 mod normalize;
 mod parquet;
+#[cfg(test)]
+mod props;
 mod rebatch;
 mod shape;
 
