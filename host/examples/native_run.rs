@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         plugin: PathBuf::from(plugin),
         source: Box::new(FileInput {
             input: input.clone(),
+            exclude: Some(out.into()),
         }),
         window: DateWindow::between(start.parse()?, end.parse()?)?,
         options: vec![],

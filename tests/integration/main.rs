@@ -19,6 +19,7 @@ mod ecommerce_fixture;
 mod ecommerce_rules;
 mod hostile;
 mod input_errors;
+mod input_files;
 mod limits;
 mod media;
 mod output_integrity;

@@ -167,7 +167,12 @@ impl RunArgs {
                 let input = self.input.clone().ok_or_else(|| {
                     anyhow::anyhow!("--input PATH is required (or --source snowflake)")
                 })?;
-                Ok(Box::new(FileInput { input }))
+                // A local --out inside --input must not be read back on the next run.
+                let exclude = (self.out.as_deref()).filter(|out| !out.starts_with("s3://"));
+                Ok(Box::new(FileInput {
+                    input,
+                    exclude: exclude.map(Into::into),
+                }))
             }
             SourceKind::Warehouse(Warehouse::Databricks) => {
                 anyhow::bail!("--source databricks runs in the warehouse: add --pushdown")

@@ -239,3 +239,6 @@ pub fn from_wit(
     let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
     RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod props;

@@ -151,6 +151,7 @@ impl ByteMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::HashMap;
 
     fn set(map: &mut ByteMap, key: &[u8], value: &[u8]) {
@@ -166,30 +167,60 @@ mod tests {
             .map(|e| map.value(e))
     }
 
-    #[test]
-    fn agrees_with_a_hash_map_through_growth_shrinking_and_compaction() {
-        let mut map = ByteMap::with_hasher(ahash::RandomState::new());
-        let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-        let mut state = 7u64;
-        for step in 0..50_000u64 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let key = format!("k{}", (state >> 33) % 3000).into_bytes();
-            // Values of varying length, so some fit in place and some move.
-            let value = vec![step as u8; ((state >> 20) % 40) as usize];
-            set(&mut map, &key, &value);
-            model.insert(key, value);
+    /// One step of a random session: set a key (from a small set, so keys are revisited)
+    /// to a value of varying length (some fit in place, some move), or look one up.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(u16, Vec<u8>),
+        Get(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..600u16, prop::collection::vec(any::<u8>(), 0..40))
+                .prop_map(|(k, v)| Op::Set(k, v)),
+            1 => (0..700u16).prop_map(Op::Get),
+        ]
+    }
+
+    fn key(k: u16) -> Vec<u8> {
+        // Key 0 is the empty key; lengths vary so entries differ in size.
+        if k == 0 {
+            Vec::new()
+        } else {
+            format!("k{k}").repeat(usize::from(k % 5) + 1).into_bytes()
         }
-        assert!(map.abandoned <= map.bytes.len() / 2);
-        assert_eq!(map.len(), model.len());
-        for (key, value) in &model {
-            assert_eq!(get(&map, key), Some(value.as_slice()), "{key:?}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Random sessions agree with a `HashMap` through growth, in-place updates, moves and
+        /// compaction.
+        #[test]
+        fn agrees_with_a_hash_map(ops in prop::collection::vec(op(), 1..4000)) {
+            let mut map = ByteMap::with_hasher(ahash::RandomState::new());
+            let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            for op in ops {
+                match op {
+                    Op::Set(k, value) => {
+                        set(&mut map, &key(k), &value);
+                        model.insert(key(k), value);
+                    }
+                    Op::Get(k) => {
+                        prop_assert_eq!(get(&map, &key(k)), model.get(&key(k)).map(Vec::as_slice));
+                    }
+                }
+                prop_assert!(map.abandoned <= map.bytes.len() / 2);
+            }
+            prop_assert_eq!(map.len(), model.len());
+            let mut seen: Vec<(Vec<u8>, Vec<u8>)> =
+                map.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+            seen.sort();
+            let mut want: Vec<_> = model.into_iter().collect();
+            want.sort();
+            prop_assert_eq!(seen, want);
         }
-        let mut seen: Vec<(Vec<u8>, Vec<u8>)> =
-            map.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
-        seen.sort();
-        let mut want: Vec<_> = model.into_iter().collect();
-        want.sort();
-        assert_eq!(seen, want);
     }
 
     #[test]

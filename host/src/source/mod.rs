@@ -4,9 +4,12 @@
 //! provided by `warehouse/` through the same two traits.
 
 mod csv;
+mod discovery;
 mod files;
 mod normalize;
 mod parquet;
+#[cfg(test)]
+mod props;
 mod rebatch;
 mod shape;
 
@@ -15,7 +18,8 @@ use std::path::PathBuf;
 
 use crate::manifest::Manifest;
 use crate::window::DateWindow;
-pub use files::{FileInput, LocalSource, resolve_input};
+pub use discovery::resolve_input;
+pub use files::{FileInput, LocalSource};
 pub use rebatch::rebatched;
 pub use shape::shape;
 
@@ -33,6 +37,15 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{link}: broken symbolic link (to {target})")]
+    BrokenLink {
+        link: PathBuf,
+        target: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: empty file (no header row)")]
+    Empty { file: PathBuf },
     #[error("{file}: not a readable {format} file: {message}")]
     Unreadable {
         file: PathBuf,
@@ -44,6 +57,16 @@ pub enum SourceError {
         file: PathBuf,
         column: String,
         available: String,
+    },
+    #[error(
+        "{file}: columns `{first}` and `{second}` both match `{column}` (column names are \
+         compared ignoring case); rename or drop one"
+    )]
+    DuplicateColumn {
+        file: PathBuf,
+        column: String,
+        first: String,
+        second: String,
     },
     #[error("{file}: column `{column}` has type {found}, which cannot be read as {expected}")]
     WrongType {

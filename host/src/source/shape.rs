@@ -9,39 +9,50 @@ use super::{Batches, SourceError, normalize};
 use crate::manifest::SourceSpec;
 
 /// Positions in `schema` of the spec's columns, matched case-insensitively (warehouses
-/// upper-case names).
+/// upper-case names). A column matched by two names (`a` and `A`) is an error: which one is
+/// meant cannot be known.
 fn locate_columns(
     file: &Path,
     schema: &Schema,
     spec: &SourceSpec,
 ) -> Result<Vec<usize>, SourceError> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     spec.columns
         .iter()
         .map(|column| {
-            schema
-                .fields()
-                .iter()
-                .position(|f| f.name().eq_ignore_ascii_case(&column.name))
-                .ok_or_else(|| {
-                    let names: Vec<&str> =
-                        schema.fields().iter().map(|f| f.name().as_str()).collect();
-                    let mut available = names
-                        .iter()
-                        .take(20)
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    if names.len() > 20 {
-                        available.push_str(&format!(", ... ({} columns)", names.len()));
-                    }
-                    SourceError::MissingColumn {
-                        file: file.into(),
-                        column: column.name.clone(),
-                        available,
-                    }
-                })
+            let mut matching = (names.iter().enumerate())
+                .filter(|(_, name)| name.eq_ignore_ascii_case(&column.name));
+            let Some((position, first)) = matching.next() else {
+                return Err(missing(file, &names, &column.name));
+            };
+            if let Some((_, second)) = matching.next() {
+                return Err(SourceError::DuplicateColumn {
+                    file: file.into(),
+                    column: column.name.clone(),
+                    first: first.to_string(),
+                    second: second.to_string(),
+                });
+            }
+            Ok(position)
         })
         .collect()
+}
+
+fn missing(file: &Path, names: &[&str], column: &str) -> SourceError {
+    let mut available = names
+        .iter()
+        .take(20)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 20 {
+        available.push_str(&format!(", ... ({} columns)", names.len()));
+    }
+    SourceError::MissingColumn {
+        file: file.into(),
+        column: column.into(),
+        available,
+    }
 }
 
 /// The file columns to read (ascending, as readers return them) and, for each spec column,
