@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import logging
 import os
 import re
 import secrets
@@ -479,11 +480,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def start_spark(data_dir):
     from pyspark.sql import SparkSession
 
-    # Spark's own logging (query errors are logged as JSON) would drown the server's output.
+    # Spark's logging (and pyspark's, which logs every query error with its JVM stack) would
+    # drown the server's output: errors go to the client.
+    logging.getLogger("SQLQueryContextLogger").disabled = True
     log_config = os.path.join(data_dir, "log4j2.properties")
     with open(log_config, "w") as f:
-        f.write("rootLogger.level = off\n")
-    java_options = f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j.configurationFile={log_config}"
+        f.write("rootLogger.level = off\nrootLogger.appenderRef.stderr.ref = stderr\nappender.stderr.type = Console\nappender.stderr.name = stderr\nappender.stderr.target = SYSTEM_ERR\nappender.stderr.layout.type = PatternLayout\n")
+    java_options = f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile={log_config}"
     return (
         SparkSession.builder.master("local[2]").appName("rechost-databricks-local")
         .config("spark.ui.enabled", "false")
