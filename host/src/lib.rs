@@ -6,6 +6,8 @@
 //! with [`readiness`] computed from the rows written.
 
 pub mod byte_map;
+#[cfg(feature = "databricks")]
+pub mod databricks;
 pub mod manifest;
 pub mod pipeline;
 pub mod plugin;

@@ -62,6 +62,9 @@ pub enum SourceError {
     Snowflake(#[from] crate::snowflake::SnowflakeError),
     #[error(transparent)]
     Sql(#[from] crate::sql::SqlError),
+    #[cfg(feature = "databricks")]
+    #[error(transparent)]
+    Databricks(#[from] crate::databricks::DatabricksError),
 }
 
 /// Where `rechost run` reads rows from.
