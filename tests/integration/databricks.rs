@@ -152,6 +152,7 @@ fn sample_table_streams_in_many_chunks_and_equals_the_local_read() {
 #[track_caller]
 fn assert_one_line(error: &DatabricksError, needles: &[&str]) -> String {
     let text = error.to_string();
+    eprintln!("{text}");
     assert_eq!(text.lines().count(), 1, "not one line: {text}");
     for needle in needles {
         assert!(text.contains(needle), "{needle:?} missing from: {text}");

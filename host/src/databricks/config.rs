@@ -276,12 +276,15 @@ fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
+/// One INI section's keys (lower-cased) and values.
+type Section = BTreeMap<String, String>;
+
 /// The profile to use from `path`: `(name, its keys)`, or `None` when the file is absent or,
 /// with no profile named, has neither a default profile setting nor a `DEFAULT` section.
 fn read_profile(
     path: &Path,
     profile: Option<&str>,
-) -> Result<Option<(String, BTreeMap<String, String>)>, ConfigError> {
+) -> Result<Option<(String, Section)>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && profile.is_none() => {
@@ -323,11 +326,8 @@ fn read_profile(
 /// `[section]`, `key = value` or `key: value`, keys case-insensitive, full-line `#`/`;`
 /// comments, indented lines continuing a value. Written out because no INI crate in the tree
 /// reads exactly this, and the whole dialect is these few rules.
-fn parse_ini(
-    path: &Path,
-    text: &str,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, ConfigError> {
-    let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, Section>, ConfigError> {
+    let mut sections: BTreeMap<String, Section> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut last_key: Option<String> = None;
     for (index, line) in text.lines().enumerate() {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::config::{Auth, Settings};
 use super::{DatabricksError, one_line};
 
-/// Attempts for a request answered 429/503 or not answered at all.
+/// Attempts for a request answered 429/503 or that could not connect.
 const ATTEMPTS: u32 = 6;
 /// Longest wait between attempts, whatever `Retry-After` says.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
@@ -108,7 +108,7 @@ impl Http {
         }
     }
 
-    /// Sends what `build` makes, again on 429/503 and on connection failures.
+    /// Sends what `build` makes, again on 429/503 and when the connection could not be made.
     async fn send(
         &self,
         build: &(dyn Fn() -> reqwest::RequestBuilder + Sync),
@@ -128,7 +128,8 @@ impl Http {
                     tokio::time::sleep(retry_wait(Some(&response), attempt)).await;
                 }
                 Ok(response) => return Ok(response),
-                Err(e) if !last && (e.is_connect() || e.is_timeout()) => {
+                // Only when nothing was sent: a statement must not be submitted twice.
+                Err(e) if !last && e.is_connect() => {
                     tokio::time::sleep(retry_wait(None, attempt)).await;
                 }
                 Err(e) => return Err(self.unreachable(&e)),
