@@ -221,7 +221,7 @@ fn unknown_table_fails_naming_the_table_and_the_statement() {
         &[
             "TABLE_OR_VIEW_NOT_FOUND",
             "no_such_table",
-            "statement: SELECT",
+            "(statement: rechost snowplow-ecommerce",
         ],
     );
 }

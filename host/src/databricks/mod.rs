@@ -78,15 +78,14 @@ pub enum DatabricksError {
     Setup(String),
 }
 
-/// The statement as messages name it: its first line that is not a comment, shortened.
+/// The statement as messages name it: its first line, shortened. rechost's generated SQL
+/// starts with a `-- rechost <plugin> <version>: <table>, <window>` comment, which names it
+/// best; the comment marker is dropped.
 pub(crate) fn first_line(sql: &str) -> String {
-    let line = sql
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("--"))
-        .unwrap_or("");
-    let mut text: String = line.chars().take(100).collect();
-    if line.chars().count() > 100 {
+    let line = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = line.strip_prefix("--").map_or(line, str::trim);
+    let mut text: String = line.chars().take(120).collect();
+    if line.chars().count() > 120 {
         text.push_str("...");
     }
     text
