@@ -290,6 +290,28 @@ fn expired_links_fail_in_one_line_after_one_refresh() {
 }
 
 #[test]
+fn a_link_expired_before_its_turn_is_fetched_again() {
+    let Some(server) = databricks() else { return };
+    let stream = client(server, BRIEF_LINKS)
+        .query("SELECT id FROM range(1200)")
+        .unwrap();
+    // The first chunk's link came with the statement; it expires while nobody reads.
+    std::thread::sleep(Duration::from_secs(BRIEF_LINK_SECS + 1));
+    let ids: Vec<i64> = stream
+        .flat_map(|batch| {
+            let batch = batch.unwrap();
+            let ids = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow_array::Int64Array>()
+                .unwrap();
+            ids.values().to_vec()
+        })
+        .collect();
+    assert_eq!(ids, (0..1200).collect::<Vec<i64>>());
+}
+
+#[test]
 fn interrupt_cancels_the_running_statement() {
     let Some(server) = databricks() else { return };
     let flag = Arc::new(AtomicBool::new(false));

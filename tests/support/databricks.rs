@@ -15,6 +15,9 @@ pub const RUNNING: &str = "local0123456789ab";
 pub const SLOW: &str = "slow0starting";
 pub const STOPPED: &str = "stopped0wh";
 pub const SHORT_LINKS: &str = "links0expire";
+pub const BRIEF_LINKS: &str = "links0brief";
+/// Seconds the links of [`BRIEF_LINKS`] live.
+pub const BRIEF_LINK_SECS: u64 = 2;
 pub const THROTTLED: &str = "throttled0wh";
 
 /// Seconds the slow warehouse takes to start.
@@ -85,6 +88,10 @@ fn start() -> Result<Server, String> {
         .args(["--warehouse", &format!("{SLOW}:start={SLOW_START_SECS}")])
         .args(["--warehouse", &format!("{STOPPED}:stopped")])
         .args(["--warehouse", &format!("{SHORT_LINKS}:link_ttl=0")])
+        .args([
+            "--warehouse",
+            &format!("{BRIEF_LINKS}:link_ttl={BRIEF_LINK_SECS}"),
+        ])
         .args(["--warehouse", &format!("{THROTTLED}:throttle=2")])
         .args(["--catalog", "main", "--volume", "main.recs.plugins"])
         .arg("--data-dir")

@@ -82,7 +82,11 @@ pub enum DatabricksError {
 /// starts with a `-- rechost <plugin> <version>: <table>, <window>` comment, which names it
 /// best; the comment marker is dropped.
 pub(crate) fn first_line(sql: &str) -> String {
-    let line = sql.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = sql
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let line = line.strip_prefix("--").map_or(line, str::trim);
     let mut text: String = line.chars().take(120).collect();
     if line.chars().count() > 120 {
