@@ -489,7 +489,7 @@ def start_spark(data_dir):
     java_options = f"-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile={log_config}"
     return (
         SparkSession.builder.master("local[2]").appName("rechost-databricks-local")
-        .config("spark.ui.enabled", "false")
+        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "4")
