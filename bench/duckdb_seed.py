@@ -1,4 +1,4 @@
-"""The dbt seed's ecommerce datasets computed by DuckDB, as a user would run them on a Parquet
+"""The dbt package's ecommerce datasets computed by DuckDB, as a user would run them on a Parquet
 export: interactions, users and items (one row per id via QUALIFY row_number()), each written
 as CSV and Parquet. Usage: duckdb_seed.py INPUT.parquet OUT_DIR START END THREADS"""
 

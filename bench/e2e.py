@@ -2,7 +2,7 @@
 
   (a) rechost     `rechost run ecommerce.wasm`: Parquet in, the three ecommerce datasets out
                   (CSV + Parquet + schema + readiness report);
-  (b) duckdb      DuckDB running the seed's SQL for the same three datasets (users/items one row
+  (b) duckdb      DuckDB running the dbt package's SQL for the same three datasets (users/items one row
                   per id via QUALIFY row_number()), CSV and Parquet each: the peer a user would pick;
   (c) native      the same pipeline with the ecommerce transform linked natively, no WebAssembly
                   (host/examples/native_run.rs): the limit for the component boundary;

@@ -12,7 +12,7 @@ mod native;
 
 use arrow_array::RecordBatch;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rechost::plugin::{Limits, Plugin, PluginEngine};
+use rechost::plugin::{LoadOptions, Plugin};
 use rechost::sample::{Domain, SampleSpec};
 use rechost::sink::{DatasetWriter, LocalDir, encode_csv_rows};
 use rechost::source::LocalSource;
@@ -46,14 +46,7 @@ fn source_batches(
 
 fn boundary(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let engine = PluginEngine::new().unwrap();
-    let plugin = Plugin::load(
-        &engine,
-        &guests::guests().ecommerce,
-        None,
-        Limits::default(),
-    )
-    .unwrap();
+    let plugin = Plugin::load(&guests::guests().ecommerce, &LoadOptions::default()).unwrap();
     let options = plugin.manifest.resolve_options(&[]).unwrap();
     let mut group = c.benchmark_group("ecommerce_transform");
     group.throughput(Throughput::Elements(ROWS));
@@ -82,7 +75,7 @@ fn boundary(c: &mut Criterion) {
             b.iter(|| {
                 for batch in batches {
                     let input = native::to_sdk(batch);
-                    let input = sdk::Input::new(&input).unwrap();
+                    let input = sdk::Input::new(&input);
                     <ecommerce::Ecommerce as sdk::Plugin>::transform(&native_options, &input)
                         .unwrap();
                 }

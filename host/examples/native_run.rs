@@ -9,10 +9,10 @@
 #[path = "../../tests/support/native.rs"]
 mod native;
 
-use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, RunPlan};
-use rechost::plugin::{Limits, PluginEngine};
+use rechost::plugin::{LoadOptions, cache};
+use rechost::run::{self, DEFAULT_BATCH_ROWS, RunPlan};
 use rechost::sink::LocalDir;
-use rechost::source::SourcePlan;
+use rechost::source::FileInput;
 use rechost::transform::Transformer;
 use rechost::window::DateWindow;
 use std::path::PathBuf;
@@ -28,21 +28,20 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let plan = RunPlan {
         plugin: PathBuf::from(plugin),
-        source: SourcePlan::Files {
+        source: Box::new(FileInput {
             input: input.clone(),
-        },
+        }),
         window: DateWindow::between(start.parse()?, end.parse()?)?,
         options: vec![],
         batch_rows: args.get(7).map_or(Ok(DEFAULT_BATCH_ROWS), |b| b.parse())?,
         workers: workers.parse()?,
-        limits: Limits::default(),
-        cache_dir: std::env::var_os("RECHOST_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| dirs::cache_dir().map(|d| d.join("rechost"))),
+        load: LoadOptions {
+            cache_dir: cache::default_dir(),
+            ..LoadOptions::default()
+        },
         interrupted: Default::default(),
     };
-    let engine = PluginEngine::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let (plugin, options) = pipeline::load_plugin(&engine, &plan)?;
+    let (plugin, options) = run::load_plugin(&plan)?;
     let info = Transformer::info(&plugin);
     let transformer: Box<dyn Transformer> = match mode.as_str() {
         "native" => Box::new(native::NativeEcommerce {
@@ -53,7 +52,7 @@ fn main() -> anyhow::Result<()> {
         other => anyhow::bail!("unknown mode {other} (native or io)"),
     };
     let destination = LocalDir::new(out);
-    let summary = pipeline::run_transform(
+    let summary = run::run_transform(
         &plan,
         transformer.as_ref(),
         &options,

@@ -2,23 +2,19 @@
 //!
 //! The host is generic; every domain rule comes from a WebAssembly plugin's manifest and
 //! transform (`wit/plugin.wit`). Data flows one way:
-//! [`source`] -> [`window`] -> [`plugin`] -> [`reduce`] -> [`sink`], driven by [`pipeline`],
-//! with [`readiness`] computed from the rows written.
+//! [`source`] -> [`window`] -> [`plugin`] (through the [`transform`] seam) -> [`reduce`] ->
+//! [`sink`], driven by [`run`], with [`readiness`] computed from the rows written.
+//! [`warehouse`] provides warehouse sources and the SQL that runs plugins inside warehouses.
 
-pub mod byte_map;
-#[cfg(feature = "databricks")]
-pub mod databricks;
 pub mod manifest;
-pub mod pipeline;
 pub mod plugin;
 pub mod readiness;
 pub mod reduce;
+pub mod run;
 pub mod sample;
 pub mod sink;
-pub mod snowflake;
 pub mod source;
-pub mod sql;
+pub mod terminal;
 pub mod transform;
 pub mod warehouse;
 pub mod window;
-pub mod workers;

@@ -15,7 +15,8 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Domain {
     /// snowplow_ecommerce_product_interactions
     Ecommerce,

@@ -1,5 +1,5 @@
 //! The date window: rows whose UTC date of the manifest's time column lies in
-//! `[start, end]`, both inclusive (SPEC §2).
+//! `[start, end]`, both inclusive.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -8,7 +8,7 @@ use arrow_buffer::BooleanBuffer;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-/// The seed's default look-back.
+/// The default look-back, as in the dbt package this replaces.
 pub const DEFAULT_LOOK_BACK_DAYS: u32 = 31;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +45,11 @@ impl DateWindow {
         Ok(Self { start, end })
     }
 
+    /// The first day after the window (the exclusive upper bound of range filters in SQL).
+    pub fn day_after_end(&self) -> NaiveDate {
+        self.end.checked_add_days(Days::new(1)).unwrap_or(self.end)
+    }
+
     /// `[lo, hi)` in microseconds since the epoch.
     fn micros_range(&self) -> (i64, i64) {
         let micros = |date: NaiveDate| {
@@ -53,8 +58,7 @@ impl DateWindow {
                 .and_utc()
                 .timestamp_micros()
         };
-        let after_end = self.end.checked_add_days(Days::new(1)).unwrap_or(self.end);
-        (micros(self.start), micros(after_end))
+        (micros(self.start), micros(self.day_after_end()))
     }
 
     /// Keeps the rows of `batch` whose `time_index` column (Timestamp(us)) is in the window;

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rechost::plugin::{Limits, PluginEngine};
+use rechost::plugin::{Limits, LoadOptions};
 use rechost::window::DateWindow;
 
 /// A loaded plugin. Each call runs in a fresh sandboxed instance (its own memory, deadline
@@ -55,9 +55,8 @@ impl Plugin {
                 .map_err(|_| PyValueError::new_err("memory_mib is too large"))?,
             ..Limits::default()
         };
-        let engine = PluginEngine::new().map_err(runtime_error)?;
-        let plugin = rechost::plugin::Plugin::load(&engine, &path, cache_dir.as_deref(), limits)
-            .map_err(runtime_error)?;
+        let load = LoadOptions { cache_dir, limits };
+        let plugin = rechost::plugin::Plugin::load(&path, &load).map_err(runtime_error)?;
         let given: Vec<String> = options
             .unwrap_or_default()
             .into_iter()

@@ -10,11 +10,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rechost::databricks::config::{Explicit, resolve};
-use rechost::databricks::source::source_query;
-use rechost::databricks::{Databricks, DatabricksError, DatabricksSource, Progress, Settings};
 use rechost::manifest::Manifest;
-use rechost::source::LocalSource;
+use rechost::source::{LocalSource, Source};
+use rechost::warehouse::databricks::config::{Explicit, resolve};
+use rechost::warehouse::databricks::{
+    Databricks, DatabricksError, DatabricksSource, Progress, Settings,
+};
+use rechost::warehouse::{Warehouse, source_query};
 use rechost::window::DateWindow;
 
 use crate::databricks_server::*;
@@ -23,9 +25,8 @@ use crate::harness::guests;
 fn manifest() -> &'static Manifest {
     static MANIFEST: OnceLock<Manifest> = OnceLock::new();
     MANIFEST.get_or_init(|| {
-        let engine = rechost::plugin::PluginEngine::new().unwrap();
-        let limits = rechost::plugin::Limits::default();
-        rechost::plugin::Plugin::load(&engine, &guests().ecommerce, None, limits)
+        let options = rechost::plugin::LoadOptions::default();
+        rechost::plugin::Plugin::load(&guests().ecommerce, &options)
             .unwrap()
             .manifest
     })
@@ -92,7 +93,8 @@ fn assert_source_matches(
     min_chunks: usize,
 ) {
     let databricks = client(server, RUNNING);
-    let (table, query) = source_query(manifest(), Some(table), &window).unwrap();
+    let (table, query) =
+        source_query(Warehouse::Databricks, manifest(), Some(table), &window).unwrap();
     let stream = databricks.query(&query).unwrap();
     assert!(
         stream.chunk_count() >= min_chunks,
@@ -106,7 +108,10 @@ fn assert_source_matches(
         DatabricksSource::open(&databricks, &table, &query, &manifest().source, batch_size)
             .unwrap();
     let total = source.row_count_hint().unwrap();
-    let batches: Vec<RecordBatch> = source.into_batches().map(Result::unwrap).collect();
+    let batches: Vec<RecordBatch> = Box::new(source)
+        .into_batches()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(
         batches[0].schema(),
         manifest().source.arrow_schema(),
@@ -209,8 +214,13 @@ fn wrong_token_and_wrong_oauth_secret_fail_in_one_line() {
 fn unknown_table_fails_naming_the_table_and_the_statement() {
     let Some(server) = databricks() else { return };
     let window = DateWindow::between(date("2022-01-01"), date("2022-12-31")).unwrap();
-    let (_, query) =
-        source_query(manifest(), Some("main.snowplow.no_such_table"), &window).unwrap();
+    let (_, query) = source_query(
+        Warehouse::Databricks,
+        manifest(),
+        Some("main.snowplow.no_such_table"),
+        &window,
+    )
+    .unwrap();
     let error = client(server, RUNNING).query(&query).err().unwrap();
     assert!(
         matches!(error, DatabricksError::UnknownTable { .. }),
@@ -404,6 +414,22 @@ fn compound_statements_run_as_one_script() {
         .query_inline("SELECT sum(n) AS total FROM main.scratch.script_out")
         .unwrap();
     assert_eq!(answer.rows, vec![vec![Some("211".to_string())]]);
+
+    // The same through the script runner, one statement per request.
+    let mut done = Vec::new();
+    rechost::warehouse::run_script(
+        &databricks,
+        "DROP TABLE IF EXISTS main.scratch.runner_out;\n\
+         CREATE TABLE main.scratch.runner_out USING PARQUET AS SELECT id AS n FROM range(4);\n\
+         INSERT INTO main.scratch.runner_out SELECT 10;",
+        &mut |first_line| done.push(first_line.to_string()),
+    )
+    .unwrap();
+    assert_eq!(done.len(), 3);
+    let answer = databricks
+        .query_inline("SELECT sum(n) AS total FROM main.scratch.runner_out")
+        .unwrap();
+    assert_eq!(answer.rows, vec![vec![Some("16".to_string())]]);
 }
 
 #[test]

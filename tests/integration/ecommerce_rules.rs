@@ -1,4 +1,4 @@
-//! SPEC §3 rules on hand-made rows, one per case: SQL three-valued logic, id coalescing and
+//! The ecommerce dataset rules on hand-made rows, one per case: SQL three-valued logic, id coalescing and
 //! dropping, the guest flag, floor of epoch seconds, and Personalize's CSV escaping.
 
 use crate::harness::*;

@@ -91,20 +91,23 @@ pub fn path_arg(p: &Path) -> String {
     p.to_str().expect("utf-8 temp paths").to_string()
 }
 
-/// `../shared/fixtures/<name>` when the shared folder is present beside the repository.
+/// `../shared/fixtures/<name>` when the shared folder is present beside the repository. In
+/// CI (`CI` set) a missing fixture fails the test: CI always has the shared folder, so a
+/// test must never pass there without checking anything.
 pub fn shared_fixture(name: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures")
         .join(name);
     if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (the shared fixtures live beside the repository)",
-            path.display()
-        );
-        None
+        return Some(path);
     }
+    let message = format!(
+        "{} is absent (the shared fixtures live beside the repository)",
+        path.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
 }
 
 /// Every CSV record of a written dataset (header first).

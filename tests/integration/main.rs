@@ -16,11 +16,13 @@ mod proxy;
 
 mod harness;
 
+mod cache;
 mod cli;
 #[cfg(feature = "databricks")]
 mod databricks;
 mod ecommerce_fixture;
 mod ecommerce_rules;
+mod hostile;
 mod input_errors;
 mod media;
 mod s3;

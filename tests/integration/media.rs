@@ -1,4 +1,4 @@
-//! The media plugin: valid plays become Watch interactions (SPEC §3), checked against a
+//! The media plugin: valid plays become Watch interactions, checked against a
 //! reading of the rules computed here from the same input.
 
 use chrono::NaiveDateTime;

@@ -100,7 +100,11 @@ fn snowflake_source_matches_the_local_run() {
             .path()
             .join("snowplow_recommendations_ecommerce_interactions/personalize-dataset.csv"),
     );
-    assert_eq!(interactions.len(), 1 + 395, "SPEC §6: 395 interactions");
+    assert_eq!(
+        interactions.len(),
+        1 + 395,
+        "the fixture has 395 interactions"
+    );
 }
 
 #[test]

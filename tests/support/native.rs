@@ -10,9 +10,7 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use rechost::manifest::{ColumnSpec, DataType, DatasetKind, DatasetSpec, Manifest, Reduction};
-use rechost::pipeline::PluginInfo;
-use rechost::plugin::{PluginError, TransformResult};
-use rechost::transform::{Transform, Transformer};
+use rechost::transform::{PluginInfo, Transform, TransformError, TransformResult, Transformer};
 use rechost_plugin_sdk as sdk;
 use std::sync::Arc;
 
@@ -114,7 +112,7 @@ impl Transformer for NativeEcommerce {
         self.info.clone()
     }
 
-    fn instantiate(&self) -> Result<Box<dyn Transform + '_>, String> {
+    fn instantiate(&self) -> Result<Box<dyn Transform + '_>, TransformError> {
         Ok(Box::new(NativeInstance(&self.manifest)))
     }
 }
@@ -127,12 +125,12 @@ impl Transform for NativeInstance<'_> {
         options: &[(String, String)],
         input: &RecordBatch,
         batch_index: u64,
-    ) -> Result<TransformResult, PluginError> {
+    ) -> Result<TransformResult, TransformError> {
         let options = sdk::Options::new(options.to_vec());
         let batch = to_sdk(input);
-        let input = sdk::Input::new(&batch).expect("host batches are well formed");
+        let input = sdk::Input::new(&batch);
         let output = <ecommerce::Ecommerce as sdk::Plugin>::transform(&options, &input).map_err(
-            |message| PluginError::Reported {
+            |message| TransformError::Reported {
                 plugin: "native ecommerce".into(),
                 batch: batch_index,
                 message,
@@ -216,7 +214,7 @@ impl Transformer for Passthrough {
         self.info.clone()
     }
 
-    fn instantiate(&self) -> Result<Box<dyn Transform + '_>, String> {
+    fn instantiate(&self) -> Result<Box<dyn Transform + '_>, TransformError> {
         Ok(Box::new(PassthroughInstance(self)))
     }
 }
@@ -229,7 +227,7 @@ impl Transform for PassthroughInstance<'_> {
         _options: &[(String, String)],
         input: &RecordBatch,
         _batch_index: u64,
-    ) -> Result<TransformResult, PluginError> {
+    ) -> Result<TransformResult, TransformError> {
         let [user, item, time, category] = self.0.columns.map(|i| input.column(i).clone());
         let time = time.as_primitive::<TimestampMicrosecondType>();
         let time: ArrayRef = Arc::new(Int64Array::new(

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::plugin_args::CacheArgs;
 use rechost::manifest::{Manifest, Reduction};
-use rechost::plugin::{Limits, Plugin, PluginEngine};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -14,18 +14,12 @@ pub struct InspectArgs {
     /// Print the manifest as JSON.
     #[arg(long)]
     json: bool,
-    /// Folder for compiled plugins [default: $RECHOST_CACHE_DIR or the user cache folder].
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Compile the plugin without reading or writing the cache.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
-    let engine = PluginEngine::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let cache = super::cache_dir(args.cache_dir, args.no_cache);
-    let plugin = Plugin::load(&engine, &args.plugin, cache.as_deref(), Limits::default())?;
+    let plugin = args.cache.load(&args.plugin)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &plugin.manifest)?;
@@ -92,21 +86,7 @@ fn describe(m: &Manifest, sha256: &str) -> String {
     if !m.recommenders.is_empty() {
         line("recommenders".into());
         for r in &m.recommenders {
-            let of = r
-                .event_type
-                .as_deref()
-                .map_or("interactions".to_string(), |t| {
-                    format!("`{t}` interactions")
-                });
-            let items = if r.needs_items {
-                " + Items dataset"
-            } else {
-                ""
-            };
-            line(format!(
-                "  {:<36} >= {} {of}{items}",
-                r.name, r.min_interactions
-            ));
+            line(format!("  {:<36} {}", r.name, r.requirement()));
         }
     }
     if !m.options.is_empty() {

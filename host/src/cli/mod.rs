@@ -1,9 +1,12 @@
 //! Arguments (clap) and one module per command.
 
 mod inspect;
+mod plugin_args;
+mod pushdown;
 mod register;
 mod run;
 mod sample;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,21 +35,13 @@ enum Command {
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) if args.pushdown => pushdown::pushdown(&args),
+        Command::Run(args) if args.dry_run => pushdown::print_query(&args),
         Command::Run(args) => run::run(*args),
         Command::Inspect(args) => inspect::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Register(args) => register::run(args),
     }
-}
-
-/// The compile cache folder: `--cache-dir`, else `$RECHOST_CACHE_DIR`, else the user cache.
-pub fn cache_dir(given: Option<std::path::PathBuf>, disabled: bool) -> Option<std::path::PathBuf> {
-    if disabled {
-        return None;
-    }
-    given
-        .or_else(|| std::env::var_os("RECHOST_CACHE_DIR").map(Into::into))
-        .or_else(|| dirs::cache_dir().map(|d| d.join("rechost")))
 }
 
 /// Prints generated SQL; a closed pipe (`| head`) ends quietly (see `main`).
@@ -57,31 +52,17 @@ pub fn print_sql(sql: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The Snowflake connection `name` (or the default one) from connections.toml and `SNOWFLAKE_*`.
-pub fn snowflake_connection(
-    name: Option<&str>,
-) -> anyhow::Result<rechost::snowflake::ConnectionSettings> {
-    use rechost::snowflake::config;
-    let env = |key: &str| std::env::var(key).ok();
-    let file = config::default_connections_file(&env);
-    Ok(config::resolve(name, file.as_deref(), &env)?)
-}
-
 /// Runs a generated script on Snowflake one statement at a time; a failure names the statement.
 pub fn run_on_snowflake(
-    settings: &rechost::snowflake::ConnectionSettings,
+    settings: &rechost::warehouse::snowflake::ConnectionSettings,
     script: &str,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let session = rechost::snowflake::Snowflake::connect(settings)?;
-    for statement in rechost::warehouse::statements(script) {
-        let first_line = statement.lines().next().unwrap_or_default().to_string();
-        session
-            .execute(&statement)
-            .map_err(|e| anyhow::Error::new(e).context(format!("running `{first_line}`")))?;
+    let session = rechost::warehouse::snowflake::Snowflake::connect(settings)?;
+    rechost::warehouse::run_script(&session, script, &mut |first_line| {
         if !quiet {
             eprintln!("ok  {first_line}");
         }
-    }
+    })?;
     Ok(())
 }

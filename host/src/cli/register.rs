@@ -2,23 +2,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rechost::plugin::{Limits, Plugin, PluginEngine};
+use super::plugin_args::CacheArgs;
+use rechost::warehouse::snowflake::ConnectionSettings;
 use rechost::warehouse::{self, RegisterPlan, Warehouse};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Target {
-    Snowflake,
-    Databricks,
-}
-
-impl From<Target> for Warehouse {
-    fn from(target: Target) -> Self {
-        match target {
-            Target::Snowflake => Warehouse::Snowflake,
-            Target::Databricks => Warehouse::Databricks,
-        }
-    }
-}
 
 #[derive(Debug, Args)]
 pub struct RegisterArgs {
@@ -26,7 +12,7 @@ pub struct RegisterArgs {
     plugin: PathBuf,
     /// The warehouse the functions are created in.
     #[arg(long)]
-    target: Target,
+    target: Warehouse,
     /// Schema ([database.]schema, Databricks catalog.schema) of the functions
     /// rechost_<dataset> [default: the session's current schema].
     #[arg(long, value_name = "NAME")]
@@ -57,21 +43,22 @@ pub struct RegisterArgs {
     /// Snowflake connection for --execute (see `rechost run --help`).
     #[arg(long, value_name = "NAME", requires = "execute")]
     connection: Option<String>,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
-    let warehouse = Warehouse::from(args.target);
+    let warehouse = args.target;
     anyhow::ensure!(
         !args.execute || warehouse == Warehouse::Snowflake,
         "--execute runs on Snowflake; for Databricks, run the printed SQL in a SQL warehouse"
     );
-    let engine = PluginEngine::new()?;
-    let plugin = Plugin::load(&engine, &args.plugin, None, Limits::default())?;
+    let plugin = args.cache.load(&args.plugin)?;
     let options = plugin.manifest.resolve_options(&args.options)?;
     let schema = args
         .udf_schema
         .as_deref()
-        .map(rechost::sql::qualified_name)
+        .map(|schema| warehouse.qualified_name("function schema", schema))
         .transpose()?;
     let plan = RegisterPlan {
         warehouse,
@@ -93,7 +80,7 @@ pub fn run(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = super::snowflake_connection(args.connection.as_deref())?;
+    let settings = ConnectionSettings::from_environment(args.connection.as_deref())?;
     super::run_on_snowflake(&settings, &script, false)?;
     Ok(ExitCode::SUCCESS)
 }

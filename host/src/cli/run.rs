@@ -1,3 +1,6 @@
+//! `rechost run`: runs through the host (files or a warehouse table as the source); the
+//! arguments are shared with pushdown runs (`super::pushdown`).
+
 use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -7,67 +10,69 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rechost::pipeline::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan, RunSummary};
-use rechost::plugin::{Limits, Plugin, PluginEngine};
+use super::plugin_args::CacheArgs;
+use rechost::plugin::{Limits, LoadOptions};
+use rechost::run::{self, DEFAULT_BATCH_ROWS, Progress, RunError, RunPlan};
 use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
-use rechost::source::{self, SourcePlan};
-use rechost::warehouse::{self, PushdownPlan, Warehouse};
+use rechost::source::{FileInput, OpenSource};
+use rechost::warehouse::Warehouse;
+use rechost::warehouse::snowflake::{ConnectionSettings, SnowflakeTable};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The domain plugin component, e.g. target/wasm32-wasip2/release/ecommerce.wasm.
-    plugin: PathBuf,
-    /// Where rows come from: local files (--input) or a Snowflake table.
+    pub plugin: PathBuf,
+    /// Where rows come from: local files (--input) or a warehouse table.
     #[arg(long, value_enum, default_value_t = SourceKind::Files)]
-    source: SourceKind,
+    pub source: SourceKind,
     /// Source data (--source files): a .parquet or .csv file, a folder of them, or a glob
     /// ("exports/*.parquet").
     #[arg(long, value_name = "PATH")]
-    input: Option<String>,
+    pub input: Option<String>,
     /// Snowflake connection name in connections.toml ($SNOWFLAKE_HOME, default ~/.snowflake/)
     /// [default: SNOWFLAKE_DEFAULT_CONNECTION_NAME, else the file's default_connection_name].
     /// SNOWFLAKE_* environment variables override the file's settings.
     #[arg(long, value_name = "NAME")]
-    connection: Option<String>,
+    pub connection: Option<String>,
     /// Warehouse table to read, as [database.]schema.]table [default: the plugin's table,
     /// in the connection's database and schema].
     #[arg(long, value_name = "NAME")]
-    table: Option<String>,
+    pub table: Option<String>,
     /// Print the SQL that --source snowflake (or --pushdown) would run, and exit without
     /// connecting.
     #[arg(long)]
-    dry_run: bool,
+    pub dry_run: bool,
     /// Run the whole job inside the warehouse with the functions `rechost register` created:
     /// transform, reduce and unload there; --out is then where the warehouse writes
     /// (Snowflake: @stage[/prefix], or s3://... with --storage-integration; Databricks: any
     /// path it can write).
     #[arg(long)]
-    pushdown: bool,
+    pub pushdown: bool,
     /// Schema of the registered functions (as given to `rechost register --udf-schema`).
     #[arg(long, value_name = "NAME", requires = "pushdown")]
-    udf_schema: Option<String>,
+    pub udf_schema: Option<String>,
     /// Snowflake storage integration for an s3:// --out with --pushdown.
     #[arg(long, value_name = "NAME", requires = "pushdown")]
-    storage_integration: Option<String>,
+    pub storage_integration: Option<String>,
     /// Snowflake --pushdown: function partitions per day of data (more: smaller, more parallel).
     #[arg(long, value_name = "N", default_value_t = 16, requires = "pushdown",
           value_parser = clap::value_parser!(u32).range(1..=4096))]
-    buckets_per_day: u32,
+    pub buckets_per_day: u32,
     /// Output root: a local folder or s3://bucket/prefix; each dataset is written to
     /// OUT/<dataset>/. S3 credentials and region come from the standard AWS chain (env vars,
     /// profiles, SSO, instance roles).
     #[arg(long, value_name = "DIR|S3_URL", required_unless_present = "dry_run")]
-    out: Option<String>,
+    pub out: Option<String>,
     /// S3-compatible endpoint URL (MinIO, PrivateLink, a local server); uses path-style
     /// addressing. AWS_ENDPOINT_URL_S3 works too.
     #[arg(long, value_name = "URL")]
-    s3_endpoint: Option<String>,
+    pub s3_endpoint: Option<String>,
     /// Size of the parts of S3 multipart uploads (S3 allows 5 to 5120).
     #[arg(long, value_name = "MIB", default_value_t = 8,
           value_parser = clap::value_parser!(u64).range(5..=5120))]
-    s3_part_size_mib: u64,
+    pub s3_part_size_mib: u64,
     /// First day of the window, YYYY-MM-DD (UTC, inclusive). Needs --end-date.
     #[arg(
         long,
@@ -75,66 +80,78 @@ pub struct RunArgs {
         requires = "end_date",
         conflicts_with = "look_back_days"
     )]
-    start_date: Option<NaiveDate>,
+    pub start_date: Option<NaiveDate>,
     /// Last day of the window, YYYY-MM-DD (UTC, inclusive). Needs --start-date.
     #[arg(long, value_name = "DATE", requires = "start_date")]
-    end_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
     /// Window of the last N whole days before today (UTC).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_LOOK_BACK_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
-    look_back_days: u32,
+    pub look_back_days: u32,
     /// Plugin option (repeatable); `rechost inspect` lists a plugin's options.
     #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
-    options: Vec<String>,
+    pub options: Vec<String>,
     /// Rows per batch sent through the plugin.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_ROWS)]
-    batch_rows: usize,
+    pub batch_rows: usize,
     /// Plugin instances transforming batches at once [default: number of CPUs].
     #[arg(long, value_name = "N")]
-    workers: Option<usize>,
+    pub workers: Option<usize>,
     /// Time one plugin call (one batch) may take before it is stopped.
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
-    plugin_timeout_secs: f64,
+    pub plugin_timeout_secs: f64,
     /// Memory the plugin may use.
     #[arg(long, value_name = "MIB", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..=65_536))]
-    plugin_memory_mib: u64,
-    /// Folder for compiled plugins [default: $RECHOST_CACHE_DIR or the user cache folder].
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Compile the plugin without reading or writing the cache.
-    #[arg(long)]
-    no_cache: bool,
+    pub plugin_memory_mib: u64,
+    #[command(flatten)]
+    pub cache: CacheArgs,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// No progress bar and no summary (errors are still printed).
     #[arg(long, short)]
-    quiet: bool,
+    pub quiet: bool,
     /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
     #[arg(long)]
-    require_ready: bool,
+    pub require_ready: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum SourceKind {
-    /// Local Parquet/CSV files (--input).
+/// `--source`: local files, or a warehouse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
     Files,
-    /// A Snowflake table, queried with the connection's settings.
-    Snowflake,
-    /// A Databricks table (with --pushdown only: the job runs there).
-    Databricks,
+    Warehouse(Warehouse),
+}
+
+impl clap::ValueEnum for SourceKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            SourceKind::Files,
+            SourceKind::Warehouse(Warehouse::Snowflake),
+            SourceKind::Warehouse(Warehouse::Databricks),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(match self {
+            SourceKind::Files => {
+                clap::builder::PossibleValue::new("files").help("Local Parquet/CSV files (--input)")
+            }
+            SourceKind::Warehouse(w) => clap::builder::PossibleValue::new(w.name()),
+        })
+    }
 }
 
 impl RunArgs {
-    fn window(&self) -> anyhow::Result<DateWindow> {
+    pub fn window(&self) -> anyhow::Result<DateWindow> {
         Ok(match (self.start_date, self.end_date) {
             (Some(start), Some(end)) => DateWindow::between(start, end)?,
             _ => DateWindow::look_back(self.look_back_days, chrono::Utc::now().date_naive())?,
         })
     }
 
-    fn source(&self) -> anyhow::Result<SourcePlan> {
+    fn source(&self) -> anyhow::Result<Box<dyn OpenSource>> {
         match self.source {
             SourceKind::Files => {
                 anyhow::ensure!(
@@ -144,23 +161,28 @@ impl RunArgs {
                 let input = self.input.clone().ok_or_else(|| {
                     anyhow::anyhow!("--input PATH is required (or --source snowflake)")
                 })?;
-                Ok(SourcePlan::Files { input })
+                Ok(Box::new(FileInput { input }))
             }
-            SourceKind::Databricks => {
+            SourceKind::Warehouse(Warehouse::Databricks) => {
                 anyhow::bail!("--source databricks runs in the warehouse: add --pushdown")
             }
-            SourceKind::Snowflake => {
+            SourceKind::Warehouse(Warehouse::Snowflake) => {
                 anyhow::ensure!(
                     self.input.is_none(),
                     "--input reads files; --source snowflake reads the warehouse (drop one)"
                 );
-                let connection = super::snowflake_connection(self.connection.as_deref())?;
-                Ok(SourcePlan::Snowflake {
-                    connection: Box::new(connection),
+                Ok(Box::new(SnowflakeTable {
+                    connection: Box::new(self.snowflake_connection()?),
                     table: self.table.clone(),
-                })
+                }))
             }
         }
+    }
+
+    pub fn snowflake_connection(&self) -> anyhow::Result<ConnectionSettings> {
+        Ok(ConnectionSettings::from_environment(
+            self.connection.as_deref(),
+        )?)
     }
 
     fn plan(&self) -> anyhow::Result<RunPlan> {
@@ -181,12 +203,14 @@ impl RunArgs {
             workers: self
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            limits: Limits {
-                call_timeout,
-                max_memory: (self.plugin_memory_mib << 20) as usize,
-                ..Limits::default()
+            load: LoadOptions {
+                cache_dir: self.cache.dir(),
+                limits: Limits {
+                    call_timeout,
+                    max_memory: (self.plugin_memory_mib << 20) as usize,
+                    ..Limits::default()
+                },
             },
-            cache_dir: super::cache_dir(self.cache_dir.clone(), self.no_cache),
             interrupted: Arc::default(),
         })
     }
@@ -226,89 +250,34 @@ impl Output {
     }
 }
 
-/// The plugin, for jobs that only need its manifest (SQL generation): default limits.
-fn load_manifest_only(args: &RunArgs) -> anyhow::Result<Plugin> {
-    let engine = PluginEngine::new()?;
-    let cache = super::cache_dir(args.cache_dir.clone(), args.no_cache);
-    Ok(Plugin::load(
-        &engine,
-        &args.plugin,
-        cache.as_deref(),
-        Limits::default(),
-    )?)
-}
-
-/// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
-fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(
-        args.source == SourceKind::Snowflake,
-        "--dry-run prints the warehouse query: use it with --source snowflake"
-    );
-    let plugin = load_manifest_only(args)?;
-    let (_, query) =
-        source::snowflake_query(&plugin.manifest, args.table.as_deref(), &args.window()?)?;
-    super::print_sql(&query)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--pushdown`: the job as warehouse SQL, printed (--dry-run) or run on Snowflake.
-fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let warehouse = match args.source {
-        SourceKind::Snowflake => Warehouse::Snowflake,
-        SourceKind::Databricks => Warehouse::Databricks,
-        SourceKind::Files => {
-            anyhow::bail!("--pushdown runs in a warehouse: add --source snowflake|databricks")
-        }
-    };
-    anyhow::ensure!(
-        args.input.is_none(),
-        "--pushdown reads the warehouse table, not --input"
-    );
-    anyhow::ensure!(
-        args.dry_run || warehouse == Warehouse::Snowflake,
-        "rechost runs pushdown jobs on Snowflake; for Databricks, add --dry-run and run the SQL in a SQL warehouse or job"
-    );
-    let out = args
-        .out
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("--pushdown needs --out (where the warehouse writes)"))?;
-    let plugin = load_manifest_only(args)?;
-    let manifest = &plugin.manifest;
-    let plan = PushdownPlan {
-        warehouse,
-        manifest,
-        table: rechost::sql::qualified_name(
-            args.table.as_deref().unwrap_or(&manifest.source.table),
-        )?,
-        window: args.window()?,
-        schema: args
-            .udf_schema
-            .as_deref()
-            .map(rechost::sql::qualified_name)
-            .transpose()?,
-        out,
-        storage_integration: args.storage_integration.clone(),
-        buckets_per_day: args.buckets_per_day,
-    };
-    let script = warehouse::pushdown_sql(&plan)?;
-    if args.dry_run {
-        super::print_sql(&script)?;
-        return Ok(ExitCode::SUCCESS);
+/// The progress bar: a spinner, then a bar once the source knows its row count.
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
     }
-    let SourcePlan::Snowflake { connection, .. } = args.source()? else {
-        unreachable!("checked above: Snowflake");
-    };
-    super::run_on_snowflake(&connection, &script, args.quiet)?;
-    Ok(ExitCode::SUCCESS)
+    ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
+            .expect("valid template"),
+    )
+}
+
+fn show_progress(bar: &ProgressBar, output: &Output, p: Progress) {
+    if let Some(total) = p.rows_total.filter(|&t| bar.length() != Some(t)) {
+        bar.set_length(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
+            )
+            .expect("valid template"),
+        );
+    }
+    bar.set_position(p.rows_read);
+    if let Some(bytes) = output.bytes_uploaded() {
+        bar.set_message(format!("{} uploaded", indicatif::HumanBytes(bytes)));
+    }
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    if args.pushdown {
-        return pushdown(&args);
-    }
-    if args.dry_run {
-        return print_query(&args);
-    }
     let out = args
         .out
         .clone()
@@ -324,30 +293,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("interrupted: stopping and cleaning up (press Ctrl-C again to exit now)");
     })?;
     let output = Output::open(&args, &out)?;
-    let bar = if args.quiet || args.json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
-                .expect("valid template"),
-        )
-    };
-    let on_progress = |p: Progress| {
-        if let Some(total) = p.rows_total.filter(|&t| bar.length() != Some(t)) {
-            bar.set_length(total);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
-                )
-                .expect("valid template"),
-            );
-        }
-        bar.set_position(p.rows_read);
-        if let Some(bytes) = output.bytes_uploaded() {
-            bar.set_message(format!("{} uploaded", indicatif::HumanBytes(bytes)));
-        }
-    };
-    let summary = pipeline::run(&plan, output.destination(), &on_progress);
+    let bar = progress_bar(args.quiet || args.json);
+    let summary = run::run(&plan, output.destination(), &|p| {
+        show_progress(&bar, &output, p)
+    });
     bar.finish_and_clear();
     let summary = match summary {
         Ok(summary) => summary,
@@ -355,109 +304,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("interrupted; {out} was left unchanged");
             return Ok(ExitCode::from(130));
         }
-        Err(e) if e.output_unchanged() => {
-            let context = format!(
-                "run of {} failed; {out} was left unchanged",
-                plan.plugin.display(),
-            );
-            return Err(anyhow::Error::new(e).context(context));
-        }
         Err(e) => {
-            let context = format!("run of {} failed", plan.plugin.display());
+            let unchanged = e.output_unchanged();
+            let mut context = format!("run of {} failed", plan.plugin.display());
+            if unchanged {
+                context.push_str(&format!("; {out} was left unchanged"));
+            }
             return Err(anyhow::Error::new(e).context(context));
         }
     };
 
-    let mut out = std::io::stdout().lock();
+    let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
+        serde_json::to_writer_pretty(&mut stdout, &summary)?;
+        writeln!(stdout)?;
     } else if !args.quiet {
-        write!(out, "{}", describe(&summary))?;
+        write!(stdout, "{}", super::summary::describe(&summary))?;
         if let Some(bytes) = output.bytes_uploaded() {
-            writeln!(out, "uploaded   {}", indicatif::HumanBytes(bytes))?;
+            writeln!(stdout, "uploaded   {}", indicatif::HumanBytes(bytes))?;
         }
     }
     if args.require_ready && !summary.readiness.ready {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn describe(s: &RunSummary) -> String {
-    let mut text = String::new();
-    let mut line = |t: String| {
-        text.push_str(&t);
-        text.push('\n');
-    };
-    line(format!(
-        "{} {} ({}), window {} to {}",
-        s.plugin.name, s.plugin.version, s.plugin.domain, s.window.start, s.window.end
-    ));
-    line(format!(
-        "input      {}, {} rows read, {} outside the window, {} transformed",
-        s.source, s.rows_read, s.rows_outside_window, s.rows_transformed
-    ));
-    if s.dropped_rows.is_empty() {
-        line("dropped    none".into());
-    } else {
-        for (i, (reason, rows)) in s.dropped_rows.iter().enumerate() {
-            let label = if i == 0 { "dropped" } else { "" };
-            line(format!("{label:<10} {rows} rows: {reason}"));
-        }
-    }
-    line("datasets".into());
-    let width = s.datasets.iter().map(|d| d.name.len()).max().unwrap_or(0);
-    for d in &s.datasets {
-        line(format!(
-            "  {:<width$}  {:>10} rows  {}",
-            d.name, d.rows_written, d.location
-        ));
-    }
-    let r = &s.readiness;
-    if let Some(i) = &r.interactions {
-        let types: Vec<String> = i
-            .per_event_type
-            .iter()
-            .map(|(t, n)| format!("{n} {t}"))
-            .collect();
-        line(format!(
-            "interactions {} ({}) from {} users, {} with >= 2; {} items",
-            i.interactions,
-            types.join(", "),
-            i.distinct_users,
-            i.users_with_at_least_2_interactions,
-            i.distinct_items
-        ));
-    }
-    if r.ready {
-        line("readiness  READY: Personalize can import and train on these datasets".into());
-    } else {
-        line("readiness  NOT READY: Personalize would refuse these datasets".into());
-    }
-    for p in r.minimum.problems.iter().chain(&r.import_limits.problems) {
-        line(format!("           - {p}"));
-    }
-    if r.ready && !r.recommended.met {
-        line(format!(
-            "           below the recommended {}",
-            r.recommended.requirement
-        ));
-    }
-    if !r.recommenders.is_empty() {
-        line("recommenders".into());
-        for rec in &r.recommenders {
-            let mark = if rec.met { "ok " } else { "-- " };
-            line(format!(
-                "  {mark}{:<36} {} (have {})",
-                rec.name, rec.requirement, rec.have
-            ));
-        }
-    }
-    line(format!("report     {}", s.readiness_location));
-    if !s.plugin_log.is_empty() {
-        line(format!("plugin output:\n{}", s.plugin_log.trim_end()));
-    }
-    line(format!("done in {:.2} s", s.elapsed_seconds));
-    text
 }

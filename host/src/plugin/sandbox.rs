@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wasmtime::Store;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
@@ -211,5 +212,29 @@ impl tokio::io::AsyncWrite for CappedLog {
         _cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Names the cause of a failed call: memory limit, time limit or the trap itself.
+pub fn describe_failure(
+    store: &Store<SandboxState>,
+    limits: &Limits,
+    error: &wasmtime::Error,
+) -> String {
+    if store.data().limiter.denied {
+        format!(
+            "exceeded its memory limit of {} MiB (--plugin-memory-mib)",
+            limits.max_memory >> 20
+        )
+    } else if matches!(
+        error.downcast_ref::<wasmtime::Trap>(),
+        Some(wasmtime::Trap::Interrupt)
+    ) {
+        format!(
+            "exceeded its time limit of {} s per batch (--plugin-timeout-secs)",
+            limits.call_timeout.as_secs_f64()
+        )
+    } else {
+        format!("trapped: {error:#}")
     }
 }

@@ -5,10 +5,12 @@
 pub mod avro;
 mod dataset;
 mod local;
+#[cfg(feature = "s3")]
 pub mod s3;
 
 pub use dataset::{DatasetWriter, StagedDataset, encode_csv_rows};
 pub use local::LocalDir;
+#[cfg(feature = "s3")]
 pub use s3::S3Dir;
 
 use std::io::Write;

@@ -6,7 +6,8 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Batches, SourceError, normalized, project};
+use super::shape::{normalized, project};
+use super::{Batches, SourceError};
 use crate::manifest::SourceSpec;
 
 fn unreadable(file: &Path, e: impl ToString) -> SourceError {

@@ -5,7 +5,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
 use std::path::Path;
 
-use super::{Batches, SourceError, normalized, project};
+use super::shape::{normalized, project};
+use super::{Batches, SourceError};
 use crate::manifest::SourceSpec;
 
 fn unreadable(file: &Path, e: impl ToString) -> SourceError {

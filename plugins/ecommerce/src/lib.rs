@@ -1,5 +1,7 @@
-//! Snowplow ecommerce -> AWS Personalize ECOMMERCE datasets (interactions, users, items),
-//! exactly as `shared/SPEC.md` §3 defines them.
+//! Snowplow ecommerce -> AWS Personalize ECOMMERCE datasets (interactions, users, items), as
+//! the dbt package computed them: interactions are the rows that are a product view or a
+//! transaction (SQL three-valued logic: NULL OR FALSE drops the row), users and items keep
+//! their latest row by `derived_tstamp` (ties: greatest `event_id`).
 
 use rechost_plugin_sdk::{
     Batch, ColumnRole, ColumnSpec, ColumnSpecExt, DataType, DatasetKind, DatasetSpec, DropCounter,

@@ -1,5 +1,5 @@
-//! Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions, exactly as
-//! `shared/SPEC.md` §3 defines them.
+//! Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions: every valid
+//! play (`is_valid_play = TRUE`) becomes a `Watch` by `coalesce(user_id, user_identifier)`.
 
 use rechost_plugin_sdk::{
     ColumnRole, ColumnSpecExt, DataType, DatasetKind, DatasetSpec, DropCounter, Input,

@@ -189,7 +189,7 @@ mod tests {
             rows: 4,
             columns: vec![b.finish()],
         };
-        let input = Input::new(&batch).unwrap();
+        let input = Input::new(&batch);
         let col = input.utf8(0).unwrap();
         let got: Vec<_> = (0..4).map(|i| col.get(i)).collect();
         assert_eq!(got, vec![Some("ab"), None, Some(""), Some("çd")]);
@@ -207,7 +207,7 @@ mod tests {
             rows: 12,
             columns: vec![b.finish()],
         };
-        let col = Input::new(&batch).unwrap().int64(0).unwrap();
+        let col = Input::new(&batch).int64(0).unwrap();
         let got: Vec<_> = (0..12).map(|i| col.get(i)).collect();
         let mut want: Vec<_> = (0..10).map(Some).collect();
         want.extend([None, Some(11)]);

@@ -55,7 +55,7 @@ macro_rules! export_plugin {
                     input: $crate::Batch,
                 ) -> ::std::result::Result<$crate::TransformOutput, ::std::string::String> {
                     let options = $crate::Options::new(options);
-                    let input = $crate::Input::new(&input)?;
+                    let input = $crate::Input::new(&input);
                     <$plugin as $crate::Plugin>::transform(&options, &input)
                 }
             }

@@ -8,8 +8,8 @@ pub struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    pub fn new(batch: &'a Batch) -> Result<Self, String> {
-        Ok(Self { batch })
+    pub fn new(batch: &'a Batch) -> Self {
+        Self { batch }
     }
 
     pub fn rows(&self) -> usize {

@@ -151,6 +151,16 @@ impl ConnectionSettings {
     }
 }
 
+impl ConnectionSettings {
+    /// The connection `name` (or the default one) from connections.toml and `SNOWFLAKE_*`
+    /// variables of this process's environment.
+    pub fn from_environment(name: Option<&str>) -> Result<Self, ConfigError> {
+        let env = |key: &str| std::env::var(key).ok();
+        let file = default_connections_file(&env);
+        resolve(name, file.as_deref(), &env)
+    }
+}
+
 /// `$SNOWFLAKE_HOME/connections.toml`, default `~/.snowflake/connections.toml`.
 pub fn default_connections_file(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let home = env("SNOWFLAKE_HOME")
@@ -167,82 +177,105 @@ pub fn resolve(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ConnectionSettings, ConfigError> {
     let env = |key: &str| env(key).filter(|v| !v.is_empty());
-    let (chosen, entry) = match file.filter(|f| f.exists()) {
-        Some(path) => {
-            let (default_name, mut entries) = read_file(path)?;
-            let chosen = name
-                .map(str::to_string)
-                .or_else(|| env("SNOWFLAKE_DEFAULT_CONNECTION_NAME"))
-                .or(default_name);
-            match chosen {
-                Some(chosen) => {
-                    let entry =
-                        entries
-                            .remove(&chosen)
-                            .ok_or_else(|| ConfigError::UnknownConnection {
-                                name: chosen.clone(),
-                                path: path.into(),
-                                defined: describe_names(&entries),
-                            })?;
-                    (Some(chosen), entry)
-                }
-                // One connection and no default: the CLI would ask; it is unambiguous.
-                None if entries.len() == 1 => {
-                    let (only, entry) = entries.into_iter().next().expect("one entry");
-                    (Some(only), entry)
-                }
-                None => (None, Entry::default()),
-            }
-        }
-        None => match name {
-            Some(name) => {
-                return Err(ConfigError::UnknownConnection {
-                    name: name.into(),
-                    path: file.map_or_else(|| "connections.toml".into(), Path::to_path_buf),
-                    defined: "none: the file does not exist".into(),
-                });
-            }
-            None => (None, Entry::default()),
-        },
-    };
-
+    let (chosen, entry) = choose_entry(name, file, &env)?;
     // Environment variables override the file, as in the Snowflake CLI.
     let pick = |key: &str, from_file: Option<String>| env(&env_name(key)).or(from_file);
-    let account = pick("account", entry.account).ok_or(ConfigError::Missing {
+    let account = pick("account", entry.account.clone()).ok_or(ConfigError::Missing {
         setting: "account",
         key: "account",
     })?;
-    let user = pick("user", entry.user).ok_or(ConfigError::Missing {
+    let user = pick("user", entry.user.clone()).ok_or(ConfigError::Missing {
         setting: "user",
         key: "user",
     })?;
-    let authenticator = pick("authenticator", entry.authenticator);
-    let key_file = pick("private_key_file", entry.private_key_file)
-        .or_else(|| pick("private_key_path", entry.private_key_path));
-    let password = pick("password", entry.password);
-    let auth = match authenticator.as_deref().map(str::to_ascii_uppercase) {
+    let auth = auth(&entry, &pick)?;
+    check_account(&account)?;
+    let endpoint = endpoint(&entry, &account, &pick)?;
+    Ok(ConnectionSettings {
+        name: chosen,
+        account,
+        user,
+        auth,
+        warehouse: pick("warehouse", entry.warehouse),
+        database: pick("database", entry.database),
+        schema: pick("schema", entry.schema),
+        role: pick("role", entry.role),
+        endpoint,
+    })
+}
+
+/// The connection entry: `name`, else `SNOWFLAKE_DEFAULT_CONNECTION_NAME`, else the file's
+/// default, else the file's only connection; none (environment only) without a file.
+fn choose_entry(
+    name: Option<&str>,
+    file: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Option<String>, Entry), ConfigError> {
+    let Some(path) = file.filter(|f| f.exists()) else {
+        return match name {
+            Some(name) => Err(ConfigError::UnknownConnection {
+                name: name.into(),
+                path: file.map_or_else(|| "connections.toml".into(), Path::to_path_buf),
+                defined: "none: the file does not exist".into(),
+            }),
+            None => Ok((None, Entry::default())),
+        };
+    };
+    let (default_name, mut entries) = read_file(path)?;
+    let chosen = name
+        .map(str::to_string)
+        .or_else(|| env("SNOWFLAKE_DEFAULT_CONNECTION_NAME"))
+        .or(default_name);
+    match chosen {
+        Some(chosen) => {
+            let entry = entries
+                .remove(&chosen)
+                .ok_or_else(|| ConfigError::UnknownConnection {
+                    name: chosen.clone(),
+                    path: path.into(),
+                    defined: describe_names(&entries),
+                })?;
+            Ok((Some(chosen), entry))
+        }
+        // One connection and no default: the CLI would ask; it is unambiguous.
+        None if entries.len() == 1 => {
+            let (only, entry) = entries.into_iter().next().expect("one entry");
+            Ok((Some(only), entry))
+        }
+        None => Ok((None, Entry::default())),
+    }
+}
+
+type Pick<'a> = dyn Fn(&str, Option<String>) -> Option<String> + 'a;
+
+/// Password or key-pair, as the authenticator (or what is configured) says.
+fn auth(entry: &Entry, pick: &Pick<'_>) -> Result<Auth, ConfigError> {
+    let authenticator = pick("authenticator", entry.authenticator.clone());
+    let key_file = pick("private_key_file", entry.private_key_file.clone())
+        .or_else(|| pick("private_key_path", entry.private_key_path.clone()));
+    let password = pick("password", entry.password.clone());
+    match authenticator.as_deref().map(str::to_ascii_uppercase) {
         Some(a) if a == "SNOWFLAKE_JWT" => key_pair(key_file.ok_or(ConfigError::Missing {
             setting: "private key for SNOWFLAKE_JWT",
             key: "private_key_file",
-        })?)?,
-        Some(a) if a != "SNOWFLAKE" => {
-            return Err(ConfigError::UnsupportedAuthenticator(
-                authenticator.unwrap_or_default(),
-            ));
-        }
+        })?),
+        Some(a) if a != "SNOWFLAKE" => Err(ConfigError::UnsupportedAuthenticator(
+            authenticator.unwrap_or_default(),
+        )),
         _ => match (password, key_file) {
-            (Some(password), _) => Auth::Password(password),
-            (None, Some(key_file)) => key_pair(key_file)?,
-            (None, None) => {
-                return Err(ConfigError::Missing {
-                    setting: "password or private key",
-                    key: "password",
-                });
-            }
+            (Some(password), _) => Ok(Auth::Password(password)),
+            (None, Some(key_file)) => key_pair(key_file),
+            (None, None) => Err(ConfigError::Missing {
+                setting: "password or private key",
+                key: "password",
+            }),
         },
-    };
+    }
+}
 
-    let protocol = pick("protocol", entry.protocol)
+/// Protocol, host and port, as the official connectors take them.
+fn endpoint(entry: &Entry, account: &str, pick: &Pick<'_>) -> Result<Endpoint, ConfigError> {
+    let protocol = pick("protocol", entry.protocol.clone())
         .unwrap_or_else(|| "https".into())
         .to_ascii_lowercase();
     if protocol != "https" && protocol != "http" {
@@ -252,8 +285,7 @@ pub fn resolve(
             reason: "expected https or http",
         });
     }
-    check_account(&account)?;
-    let host = pick("host", entry.host)
+    let host = pick("host", entry.host.clone())
         .unwrap_or_else(|| format!("{}.snowflakecomputing.com", account.to_ascii_lowercase()));
     if host.is_empty()
         || !host
@@ -266,7 +298,7 @@ pub fn resolve(
             reason: "expected a host name (letters, digits, '.', '-', '_')",
         });
     }
-    let port = match pick("port", entry.port.map(|p| p.to_text())) {
+    let port = match pick("port", entry.port.as_ref().map(|p| p.to_text())) {
         Some(text) => text
             .parse::<u16>()
             .ok()
@@ -279,20 +311,10 @@ pub fn resolve(
         None if protocol == "http" => 80,
         None => 443,
     };
-    Ok(ConnectionSettings {
-        name: chosen,
-        account,
-        user,
-        auth,
-        warehouse: pick("warehouse", entry.warehouse),
-        database: pick("database", entry.database),
-        schema: pick("schema", entry.schema),
-        role: pick("role", entry.role),
-        endpoint: Endpoint {
-            protocol,
-            host,
-            port,
-        },
+    Ok(Endpoint {
+        protocol,
+        host,
+        port,
     })
 }
 
@@ -366,124 +388,4 @@ fn read_file(path: &Path) -> Result<(Option<String>, BTreeMap<String, Entry>), C
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |key| map.get(key).cloned()
-    }
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        file
-    }
-
-    const FILE: &str = r#"
-default_connection_name = "prod"
-
-[prod]
-account = "xy12345.eu-west-1"
-user = "loader"
-password = "from-file"
-warehouse = "wh"
-database = "analytics"
-schema = "derived"
-client_session_keep_alive = true
-
-[local]
-account = "test"
-user = "u"
-password = "p"
-host = "127.0.0.1"
-port = "8085"
-protocol = "http"
-"#;
-
-    #[test]
-    fn default_connection_with_env_overrides() {
-        let file = write(FILE);
-        let env = env_of(&[("SNOWFLAKE_PASSWORD", "from-env"), ("SNOWFLAKE_ROLE", "r")]);
-        let s = resolve(None, Some(file.path()), &env).unwrap();
-        assert_eq!(s.name.as_deref(), Some("prod"));
-        assert!(matches!(&s.auth, Auth::Password(p) if p == "from-env"));
-        assert_eq!(s.role.as_deref(), Some("r"));
-        assert_eq!(s.account_name(), "xy12345");
-        assert_eq!(
-            s.endpoint.base_url(),
-            "https://xy12345.eu-west-1.snowflakecomputing.com:443"
-        );
-    }
-
-    #[test]
-    fn named_connection_with_host_port_protocol() {
-        let file = write(FILE);
-        let s = resolve(Some("local"), Some(file.path()), &env_of(&[])).unwrap();
-        assert_eq!(s.endpoint.base_url(), "http://127.0.0.1:8085");
-        let env = env_of(&[("SNOWFLAKE_DEFAULT_CONNECTION_NAME", "local")]);
-        assert_eq!(
-            resolve(None, Some(file.path()), &env).unwrap().account,
-            "test"
-        );
-    }
-
-    #[test]
-    fn clear_errors() {
-        let file = write(FILE);
-        let e = resolve(Some("nope"), Some(file.path()), &env_of(&[])).unwrap_err();
-        assert!(e.to_string().contains("`nope`") && e.to_string().contains("local, prod"));
-        let e = resolve(None, None, &env_of(&[("SNOWFLAKE_ACCOUNT", "a")])).unwrap_err();
-        assert!(e.to_string().contains("SNOWFLAKE_USER"), "{e}");
-        let env = env_of(&[
-            ("SNOWFLAKE_ACCOUNT", "a"),
-            ("SNOWFLAKE_USER", "u"),
-            ("SNOWFLAKE_PASSWORD", "p"),
-            ("SNOWFLAKE_PORT", "99999"),
-        ]);
-        assert!(
-            resolve(None, None, &env)
-                .unwrap_err()
-                .to_string()
-                .contains("port")
-        );
-        let env = env_of(&[
-            ("SNOWFLAKE_ACCOUNT", "a/../evil"),
-            ("SNOWFLAKE_USER", "u"),
-            ("SNOWFLAKE_PASSWORD", "p"),
-        ]);
-        assert!(
-            resolve(None, None, &env)
-                .unwrap_err()
-                .to_string()
-                .contains("account")
-        );
-        let env = env_of(&[
-            ("SNOWFLAKE_ACCOUNT", "a"),
-            ("SNOWFLAKE_USER", "u"),
-            ("SNOWFLAKE_AUTHENTICATOR", "externalbrowser"),
-        ]);
-        assert!(matches!(
-            resolve(None, None, &env),
-            Err(ConfigError::UnsupportedAuthenticator(_))
-        ));
-    }
-
-    #[test]
-    fn key_pair_from_file() {
-        let key = write("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n");
-        let env = env_of(&[
-            ("SNOWFLAKE_ACCOUNT", "a"),
-            ("SNOWFLAKE_USER", "u"),
-            ("SNOWFLAKE_AUTHENTICATOR", "SNOWFLAKE_JWT"),
-            ("SNOWFLAKE_PRIVATE_KEY_FILE", key.path().to_str().unwrap()),
-        ]);
-        let s = resolve(None, None, &env).unwrap();
-        assert!(matches!(s.auth, Auth::KeyPair { .. }));
-        assert_eq!(format!("{:?}", s.auth), "KeyPair(..)");
-    }
-}
+mod tests;

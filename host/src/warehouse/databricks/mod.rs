@@ -17,7 +17,7 @@ pub mod source;
 pub use client::{Databricks, InlineResult, Progress};
 pub use config::{Auth, Settings};
 pub use result::ResultStream;
-pub use source::DatabricksSource;
+pub use source::{DatabricksSource, DatabricksTable};
 
 /// Every failure, on one line; none carries a secret or a presigned URL.
 #[derive(Debug, thiserror::Error)]

@@ -379,5 +379,4 @@ fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, Section>, Confi
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -5,6 +5,7 @@
 pub mod arrow;
 pub mod config;
 mod http;
+mod source;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Auth, ConnectionSettings};
 use http::{ChunkRef, ChunkSlot, RouteToEndpoint, TolerantResponses};
+pub use source::{SnowflakeSource, SnowflakeTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnowflakeError {
@@ -37,6 +39,31 @@ pub enum SnowflakeError {
     Result(String),
     #[error("cannot start the Snowflake client: {0}")]
     Setup(String),
+    #[error(
+        "refusing to send {count} statements as one (`{first_line}` ...): rechost sends one \
+         statement per request"
+    )]
+    SeveralStatements { count: usize, first_line: String },
+}
+
+/// Every request carries exactly one statement: text that splits into several (injected
+/// through a name, or a template bug) is refused before it reaches the server, whatever the
+/// server's own multi-statement setting.
+fn single_statement(sql: &str) -> Result<(), SnowflakeError> {
+    let statements = crate::warehouse::statements(sql);
+    if statements.len() == 1 {
+        return Ok(());
+    }
+    Err(SnowflakeError::SeveralStatements {
+        count: statements.len(),
+        first_line: sql
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(80)
+            .collect(),
+    })
 }
 
 /// Snowflake's error when no warehouse can run the query (none set, or suspended).
@@ -199,6 +226,7 @@ impl Snowflake {
 
     /// Runs a statement whose result is not needed (DDL, COPY, PUT).
     pub fn execute(&self, sql: &str) -> Result<(), SnowflakeError> {
+        single_statement(sql)?;
         let result = self.runtime.block_on(self.api.exec_raw(sql));
         self.chunks.lock().expect("chunk slot").take();
         result.map(drop).map_err(|e| self.error(e))
@@ -206,6 +234,7 @@ impl Snowflake {
 
     /// Runs a query and streams its Arrow result.
     pub fn query(self, sql: &str) -> Result<ResultStream, SnowflakeError> {
+        single_statement(sql)?;
         self.chunks.lock().expect("chunk slot").take();
         let raw = self
             .runtime
@@ -333,5 +362,13 @@ impl Iterator for ResultStream {
                 Err(e) => return Some(Err(SnowflakeError::Result(e.to_string()))),
             }
         }
+    }
+}
+
+impl crate::warehouse::StatementRunner for Snowflake {
+    type Error = SnowflakeError;
+
+    fn execute(&self, statement: &str) -> Result<(), SnowflakeError> {
+        Snowflake::execute(self, statement)
     }
 }

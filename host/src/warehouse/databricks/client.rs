@@ -331,3 +331,12 @@ impl Databricks {
         }
     }
 }
+
+/// Scripts (`rechost register --execute`) run statement by statement.
+impl crate::warehouse::StatementRunner for Databricks {
+    type Error = DatabricksError;
+
+    fn execute(&self, statement: &str) -> Result<(), DatabricksError> {
+        Databricks::execute(self, statement)
+    }
+}

@@ -1,0 +1,180 @@
+//! One run: source -> date window -> plugin -> reduce -> sinks, then commit and report.
+//! Data flows one way; nothing becomes visible until every dataset is complete.
+
+mod datasets;
+mod error;
+mod summary;
+mod workers;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::plugin::{LoadOptions, Plugin};
+use crate::reduce::EntityReducer;
+use crate::sink::{Destination, SinkError, StagedDataset, StagedObject, stage_bytes};
+use crate::source::OpenSource;
+use crate::transform::{TransformResult, Transformer};
+use crate::window::DateWindow;
+use datasets::{DatasetStates, Prepared, prepare};
+pub use error::RunError;
+pub use summary::{DatasetSummary, Progress, RunSummary, readiness_key};
+use workers::{Transformed, WorkerSettings, transform_in_order};
+
+/// Rows per batch read from the source and sent through the plugin: large enough that per-call
+/// costs vanish (16k was 10% slower end to end), small enough that the batches in flight keep
+/// RSS under 300 MiB at 10M rows (RSS grows with batch size x threads).
+pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
+
+/// Everything a run needs, already validated.
+pub struct RunPlan {
+    pub plugin: PathBuf,
+    pub source: Box<dyn OpenSource>,
+    pub window: DateWindow,
+    /// `NAME=VALUE` plugin options.
+    pub options: Vec<String>,
+    pub batch_rows: usize,
+    /// Plugin instances running at once.
+    pub workers: usize,
+    pub load: LoadOptions,
+    /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
+    pub interrupted: Arc<AtomicBool>,
+}
+
+/// Loads the plugin and checks the options: everything that can fail before reading data.
+pub fn load_plugin(plan: &RunPlan) -> Result<(Plugin, Vec<(String, String)>), RunError> {
+    let plugin = Plugin::load(&plan.plugin, &plan.load)?;
+    let options = plugin.manifest.resolve_options(&plan.options)?;
+    Ok((plugin, options))
+}
+
+pub fn run(
+    plan: &RunPlan,
+    destination: &dyn Destination,
+    progress: &dyn Fn(Progress),
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let (plugin, options) = load_plugin(plan)?;
+    run_transform(plan, &plugin, &options, destination, progress, started)
+}
+
+#[derive(Default)]
+struct Counts {
+    rows_read: u64,
+    rows_outside_window: u64,
+    rows_transformed: u64,
+    dropped: BTreeMap<String, u64>,
+}
+
+/// A run with any transform: the shipped binary passes a WebAssembly plugin; benchmarks pass
+/// the same transform linked natively. `started` is when the run began (for the summary).
+pub fn run_transform(
+    plan: &RunPlan,
+    transformer: &dyn Transformer,
+    options: &[(String, String)],
+    destination: &dyn Destination,
+    progress: &dyn Fn(Progress),
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let manifest = transformer.manifest();
+    let source = plan.source.open(manifest, &plan.window, plan.batch_rows)?;
+    let source_description = source.describe();
+    let input_files = source.file_count();
+    let rows_total = source.row_count_hint();
+
+    let mut datasets = DatasetStates::new(manifest, destination)?;
+    let mut counts = Counts::default();
+    let settings = WorkerSettings {
+        workers: plan.workers,
+        window: plan.window,
+        options,
+    };
+    // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
+    let reducers: Vec<Option<EntityReducer>> = (manifest.datasets.iter())
+        .map(EntityReducer::for_dataset)
+        .collect();
+    let prepare = |output: TransformResult, index: u64| -> Result<Prepared, RunError> {
+        Ok(prepare(manifest, &reducers, output, index)?)
+    };
+    let consume = |batch: Transformed<Prepared>| {
+        if plan.interrupted.load(Ordering::Relaxed) {
+            return Err(RunError::Interrupted);
+        }
+        counts.rows_read += batch.rows_read;
+        counts.rows_outside_window += batch.rows_outside_window;
+        counts.rows_transformed += batch.rows_transformed;
+        if let Some(output) = batch.output {
+            for (reason, rows) in output.dropped {
+                let count = counts.dropped.entry(reason).or_default();
+                *count = count.saturating_add(rows);
+            }
+            datasets.add(output.datasets)?;
+        }
+        progress(Progress {
+            rows_read: counts.rows_read,
+            rows_total,
+        });
+        Ok(())
+    };
+    let batches = source.into_batches();
+    let plugin_log = transform_in_order(transformer, batches, &settings, prepare, consume)?;
+    if plan.interrupted.load(Ordering::Relaxed) {
+        return Err(RunError::Interrupted);
+    }
+
+    let (staged, readiness) = datasets.finish(destination, reducers)?;
+    let readiness = readiness.report(manifest, counts.dropped.clone());
+    let info = transformer.info();
+    let readiness_key = readiness_key(&manifest.domain);
+    let report_json = summary::readiness_json(&info, &plan.window, &readiness);
+    let staged_report = stage_bytes(destination, &readiness_key, &report_json)?;
+    let datasets = commit(staged, staged_report, manifest, destination)?;
+    Ok(RunSummary {
+        plugin: info,
+        window: plan.window,
+        source: source_description,
+        input_files,
+        rows_read: counts.rows_read,
+        rows_outside_window: counts.rows_outside_window,
+        rows_transformed: counts.rows_transformed,
+        datasets,
+        dropped_rows: counts.dropped,
+        readiness,
+        readiness_location: destination.location(&readiness_key),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        plugin_log,
+    })
+}
+
+/// Everything is complete: make it visible, the readiness report last (it marks a finished
+/// run). A failure names the datasets already replaced.
+fn commit(
+    staged: Vec<(StagedDataset, u64)>,
+    staged_report: Box<dyn StagedObject>,
+    manifest: &crate::manifest::Manifest,
+    destination: &dyn Destination,
+) -> Result<Vec<DatasetSummary>, RunError> {
+    let mut summaries: Vec<DatasetSummary> = Vec::new();
+    let partial = |summaries: &[DatasetSummary], source: SinkError| RunError::PartialCommit {
+        committed: summaries.iter().map(|s| s.name.clone()).collect(),
+        source,
+    };
+    for ((staged, rows_returned), spec) in staged.into_iter().zip(&manifest.datasets) {
+        let summary = DatasetSummary {
+            name: staged.name.clone(),
+            kind: spec.kind,
+            rows_returned,
+            rows_written: staged.rows,
+            location: destination.location(&spec.name),
+        };
+        // A dataset's own files may be half replaced when its commit fails.
+        let mut touched = summaries.clone();
+        touched.push(summary.clone());
+        staged.commit().map_err(|e| partial(&touched, e))?;
+        summaries.push(summary);
+    }
+    staged_report.commit().map_err(|e| partial(&summaries, e))?;
+    Ok(summaries)
+}

@@ -1,0 +1,83 @@
+//! What a run reports: the summary returned to the caller, progress while it runs, and the
+//! readiness file written beside the datasets.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::manifest::DatasetKind;
+use crate::readiness::ReadinessReport;
+use crate::transform::PluginInfo;
+use crate::window::DateWindow;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetSummary {
+    pub name: String,
+    pub kind: DatasetKind,
+    /// Rows the plugin returned (before entity reduction).
+    pub rows_returned: u64,
+    pub rows_written: u64,
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub plugin: PluginInfo,
+    pub window: DateWindow,
+    /// What was read: `N file(s)` or `snowflake:TABLE`.
+    pub source: String,
+    pub input_files: usize,
+    pub rows_read: u64,
+    pub rows_outside_window: u64,
+    pub rows_transformed: u64,
+    pub datasets: Vec<DatasetSummary>,
+    pub dropped_rows: BTreeMap<String, u64>,
+    pub readiness: ReadinessReport,
+    pub readiness_location: String,
+    pub elapsed_seconds: f64,
+    /// What the plugin printed (capped), if anything.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub plugin_log: String,
+}
+
+/// Progress of a run, reported after every batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub rows_read: u64,
+    /// Total rows when the source knows it up front.
+    pub rows_total: Option<u64>,
+}
+
+/// The key of the readiness report for a domain, e.g. `readiness-ecommerce.json`.
+pub fn readiness_key(domain: &str) -> String {
+    format!("readiness-{}.json", domain.to_ascii_lowercase())
+}
+
+/// The readiness report as written beside the datasets: the report plus what produced it.
+/// Nothing run-specific in it (time, paths, cache state): the same run writes the same bytes.
+pub fn readiness_json(info: &PluginInfo, window: &DateWindow, report: &ReadinessReport) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct ReadinessFile<'a> {
+        plugin: PluginIdentity<'a>,
+        window: &'a DateWindow,
+        #[serde(flatten)]
+        readiness: &'a ReadinessReport,
+    }
+    #[derive(Serialize)]
+    struct PluginIdentity<'a> {
+        name: &'a str,
+        version: &'a str,
+        domain: &'a str,
+        sha256: &'a str,
+    }
+    serde_json::to_vec_pretty(&ReadinessFile {
+        plugin: PluginIdentity {
+            name: &info.name,
+            version: &info.version,
+            domain: &info.domain,
+            sha256: &info.sha256,
+        },
+        window,
+        readiness: report,
+    })
+    .expect("plain data serialises")
+}

@@ -1,0 +1,78 @@
+//! Re-batching: warehouse results arrive in chunks of whatever size the server chose; the
+//! pipeline wants batches of its own size.
+
+use arrow_array::RecordBatch;
+use arrow_select::coalesce::BatchCoalescer;
+use std::path::PathBuf;
+
+use super::{Batches, SourceError};
+use crate::manifest::SourceSpec;
+
+/// `input` (manifest-shaped batches) as batches of `batch_size` rows; `origin` and `format`
+/// name the source in messages.
+pub fn rebatched(
+    input: impl Iterator<Item = Result<RecordBatch, SourceError>> + Send + 'static,
+    spec: &SourceSpec,
+    batch_size: usize,
+    origin: PathBuf,
+    format: &'static str,
+) -> Batches {
+    Box::new(Coalesced::new(input, spec, batch_size, origin, format))
+}
+
+/// Re-batches to `batch_size` rows: result chunks come in whatever sizes the server chose.
+struct Coalesced<I> {
+    input: I,
+    coalescer: BatchCoalescer,
+    finished: bool,
+    origin: PathBuf,
+    format: &'static str,
+}
+
+impl<I> Coalesced<I> {
+    fn new(
+        input: I,
+        spec: &SourceSpec,
+        batch_size: usize,
+        origin: PathBuf,
+        format: &'static str,
+    ) -> Self {
+        Self {
+            input,
+            coalescer: BatchCoalescer::new(spec.arrow_schema(), batch_size.max(1)),
+            finished: false,
+            origin,
+            format,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, SourceError>>> Iterator for Coalesced<I> {
+    type Item = Result<RecordBatch, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(batch) = self.coalescer.next_completed_batch() {
+                return Some(Ok(batch));
+            }
+            if self.finished {
+                return None;
+            }
+            let pushed = match self.input.next() {
+                Some(Ok(batch)) => self.coalescer.push_batch(batch),
+                Some(Err(e)) => return Some(Err(e)),
+                None => {
+                    self.finished = true;
+                    self.coalescer.finish_buffered_batch()
+                }
+            };
+            if let Err(e) = pushed {
+                return Some(Err(SourceError::Unreadable {
+                    file: self.origin.clone(),
+                    format: self.format,
+                    message: e.to_string(),
+                }));
+            }
+        }
+    }
+}
