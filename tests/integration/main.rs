@@ -4,6 +4,9 @@
 #[path = "../support/guests.rs"]
 mod guests;
 
+#[cfg(feature = "databricks")]
+#[path = "../support/databricks.rs"]
+mod databricks_server;
 #[path = "../support/fakesnow.rs"]
 mod fakesnow;
 #[path = "../support/moto.rs"]
@@ -15,6 +18,8 @@ mod harness;
 
 mod cache;
 mod cli;
+#[cfg(feature = "databricks")]
+mod databricks;
 mod ecommerce_fixture;
 mod ecommerce_rules;
 mod hostile;

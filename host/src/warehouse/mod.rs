@@ -3,6 +3,8 @@
 //! warehouse client. A plugin inside a warehouse is one table function (UDTF) per dataset
 //! running the very same component through the Python runtime (`python/`).
 
+#[cfg(feature = "databricks")]
+pub mod databricks;
 mod pushdown;
 mod register;
 mod script;

@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../sql/snowflake/pushdown.sql.j2"),
     ),
     (
+        "databricks/source_query.sql",
+        include_str!("../../../sql/databricks/source_query.sql.j2"),
+    ),
+    (
         "databricks/register.sql",
         include_str!("../../../sql/databricks/register.sql.j2"),
     ),

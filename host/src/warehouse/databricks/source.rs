@@ -1,0 +1,98 @@
+//! Rows straight from a Databricks table: the query rendered from the manifest
+//! (`sql/databricks/source_query.sql.j2`: only its columns, only the window), its Arrow result
+//! streamed chunk by chunk, then the same shaping as every source, re-batched to the
+//! pipeline's batch size.
+
+use std::path::PathBuf;
+
+use super::{Databricks, DatabricksError, ResultStream, Settings};
+use crate::manifest::{Manifest, SourceSpec};
+use crate::source::{Batches, OpenSource, Source, SourceError, rebatched, shape};
+use crate::warehouse::{Warehouse, source_query};
+use crate::window::DateWindow;
+
+/// `--source databricks`: a table (default: the one the plugin's manifest names) read through
+/// the settings' SQL warehouse.
+#[derive(Debug, Clone)]
+pub struct DatabricksTable {
+    pub settings: Box<Settings>,
+    pub table: Option<String>,
+}
+
+impl OpenSource for DatabricksTable {
+    fn open(
+        &self,
+        manifest: &Manifest,
+        window: &DateWindow,
+        batch_rows: usize,
+    ) -> Result<Box<dyn Source>, SourceError> {
+        let warehouse = |e: DatabricksError| SourceError::Warehouse(Box::new(e));
+        let (table, query) = source_query(
+            Warehouse::Databricks,
+            manifest,
+            self.table.as_deref(),
+            window,
+        )
+        .map_err(|e| SourceError::Warehouse(Box::new(e)))?;
+        let client = Databricks::connect(&self.settings).map_err(warehouse)?;
+        let source = DatabricksSource::open(&client, &table, &query, &manifest.source, batch_rows)
+            .map_err(warehouse)?;
+        Ok(Box::new(source))
+    }
+}
+
+pub struct DatabricksSource {
+    table: String,
+    spec: SourceSpec,
+    rows: ResultStream,
+    batch_size: usize,
+}
+
+impl DatabricksSource {
+    /// Runs `query` (from [`source_query`]) on `client`'s warehouse; rows are downloaded as
+    /// the batches are consumed.
+    pub fn open(
+        client: &Databricks,
+        table: &str,
+        query: &str,
+        spec: &SourceSpec,
+        batch_size: usize,
+    ) -> Result<Self, DatabricksError> {
+        Ok(Self {
+            table: table.to_string(),
+            spec: spec.clone(),
+            rows: client.query(query)?,
+            batch_size: batch_size.max(1),
+        })
+    }
+}
+
+impl Source for DatabricksSource {
+    fn describe(&self) -> String {
+        format!("databricks:{}", self.table)
+    }
+
+    fn row_count_hint(&self) -> Option<u64> {
+        self.rows.total_rows
+    }
+
+    fn into_batches(self: Box<Self>) -> Batches {
+        let DatabricksSource {
+            table,
+            spec,
+            rows,
+            batch_size,
+        } = *self;
+        // Names the table in messages, where a file source names the file.
+        let origin = PathBuf::from(format!("databricks:{table}"));
+        let mut next_row = 1u64;
+        let (shaped_origin, shaped_spec) = (origin.clone(), spec.clone());
+        let shaped = rows.map(move |raw| {
+            let raw = raw.map_err(|e| SourceError::Warehouse(Box::new(e)))?;
+            let first_row = next_row;
+            next_row += raw.num_rows() as u64;
+            shape(&shaped_origin, &shaped_spec, &raw, first_row)
+        });
+        rebatched(shaped, &spec, batch_size, origin, "Databricks Arrow")
+    }
+}
