@@ -221,6 +221,7 @@ impl RunArgs {
                 },
             },
             allow_empty: self.allow_empty,
+            export: None,
             interrupted: Arc::default(),
         })
     }
