@@ -22,6 +22,8 @@ mod input_errors;
 mod limits;
 mod media;
 mod output_integrity;
+mod project;
+mod project_warehouse;
 mod s3;
 mod sample_runs;
 mod sandbox;
