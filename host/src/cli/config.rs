@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::plugin_args::CacheArgs;
-use super::project::load_project;
+use super::project_file::load_project;
 use rechost::plugin::LoadOptions;
 use rechost::project::{
     self, DomainSource, LockedDomain, OutputTarget, Overrides, Project, Resolved, WindowSpec,

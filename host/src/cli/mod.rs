@@ -4,7 +4,7 @@ mod config;
 mod init;
 mod inspect;
 mod plugin_args;
-mod project;
+mod project_file;
 mod project_pushdown;
 mod project_run;
 mod project_table;

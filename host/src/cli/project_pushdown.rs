@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use super::project::{Loaded, date_window, snowflake_connection, table_of};
+use super::project_file::{Loaded, date_window, snowflake_connection, table_of};
 use super::run::RunArgs;
 use rechost::manifest::Manifest;
 use rechost::project::{LockedDomain, WarehouseKind};

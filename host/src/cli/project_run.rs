@@ -16,7 +16,7 @@ use rechost::sink::LocalDir;
 use rechost::source::{FileInput, OpenSource};
 use rechost::warehouse::snowflake::{ConnectionSettings, SnowflakeTable};
 
-use super::project::{self as project_file, Loaded, date_window, snowflake_connection};
+use super::project_file::{self, Loaded, date_window, snowflake_connection};
 use super::project_pushdown;
 use super::project_table::{self, DomainOutcome, Status};
 use super::run::{Output, RunArgs};
