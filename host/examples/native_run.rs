@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
             ..LoadOptions::default()
         },
         allow_empty: false,
+        export: None,
         interrupted: Default::default(),
     };
     let (plugin, options) = run::load_plugin(&plan)?;

@@ -8,6 +8,7 @@
 
 pub mod manifest;
 pub mod plugin;
+pub mod project;
 pub mod readiness;
 pub mod reduce;
 pub mod run;

@@ -28,6 +28,8 @@ mod input_files;
 mod limits;
 mod media;
 mod output_integrity;
+mod project;
+mod project_warehouse;
 mod s3;
 mod sample_runs;
 mod sandbox;

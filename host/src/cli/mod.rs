@@ -1,7 +1,13 @@
 //! Arguments (clap) and one module per command.
 
+mod config;
+mod init;
 mod inspect;
 mod plugin_args;
+mod project_file;
+mod project_pushdown;
+mod project_run;
+mod project_table;
 mod pushdown;
 mod register;
 mod run;
@@ -22,8 +28,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake table.
+    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake table; without a
+    /// plugin, every enabled domain of the project file (rechost.toml).
     Run(Box<run::RunArgs>),
+    /// Write a commented project file (rechost.toml).
+    Init(init::InitArgs),
+    /// Print the project file's resolved settings and where each value came from.
+    Config(config::ConfigArgs),
     /// Show a plugin's manifest: source table and columns, datasets, options.
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
@@ -35,9 +46,13 @@ enum Command {
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        // A project run reads --pushdown and --dry-run from the project file too.
+        Command::Run(args) if args.plugin.is_none() => project_run::run(&args),
         Command::Run(args) if args.pushdown => pushdown::pushdown(&args),
         Command::Run(args) if args.dry_run => pushdown::print_query(&args),
         Command::Run(args) => run::run(*args),
+        Command::Init(args) => init::run(args),
+        Command::Config(args) => config::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Register(args) => register::run(args),

@@ -9,10 +9,10 @@ use rechost::warehouse::{self, PushdownPlan, Warehouse};
 /// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
 pub fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        args.source == SourceKind::Warehouse(Warehouse::Snowflake),
+        args.source_kind() == SourceKind::Warehouse(Warehouse::Snowflake),
         "--dry-run prints the warehouse query: use it with --source snowflake"
     );
-    let plugin = args.cache.load(&args.plugin)?;
+    let plugin = args.cache.load(args.plugin())?;
     let (_, query) = warehouse::source_query(
         Warehouse::Snowflake,
         &plugin.manifest,
@@ -25,7 +25,7 @@ pub fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 /// `--pushdown`: the job as warehouse SQL, printed (--dry-run) or run on Snowflake.
 pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let SourceKind::Warehouse(warehouse) = args.source else {
+    let SourceKind::Warehouse(warehouse) = args.source_kind() else {
         anyhow::bail!("--pushdown runs in a warehouse: add --source snowflake|databricks")
     };
     anyhow::ensure!(
@@ -40,7 +40,7 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .ok_or_else(|| anyhow::anyhow!("--pushdown needs --out (where the warehouse writes)"))?;
-    let plugin = args.cache.load(&args.plugin)?;
+    let plugin = args.cache.load(args.plugin())?;
     let manifest = &plugin.manifest;
     let plan = PushdownPlan {
         warehouse,

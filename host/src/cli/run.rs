@@ -1,5 +1,6 @@
 //! `rechost run`: runs through the host (files or a warehouse table as the source); the
-//! arguments are shared with pushdown runs (`super::pushdown`).
+//! arguments are shared with pushdown runs (`super::pushdown`) and project runs
+//! (`super::project_run`, no plugin argument), which read them as overrides of rechost.toml.
 
 use chrono::NaiveDate;
 use clap::Args;
@@ -23,10 +24,14 @@ use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The domain plugin component, e.g. target/wasm32-wasip2/release/ecommerce.wasm.
-    pub plugin: PathBuf,
-    /// Where rows come from: local files (--input) or a warehouse table.
-    #[arg(long, value_enum, default_value_t = SourceKind::Files)]
-    pub source: SourceKind,
+    /// Without it, every enabled domain of the project file runs (./rechost.toml or --config).
+    pub plugin: Option<PathBuf>,
+    /// The project file to run [default: ./rechost.toml]; flags override its settings.
+    #[arg(long, value_name = "FILE", conflicts_with = "plugin")]
+    pub config: Option<PathBuf>,
+    /// Where rows come from: local files (--input) or a warehouse table [default: files].
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
     /// Source data (--source files): a .parquet or .csv file, a folder of them, or a glob
     /// ("exports/*.parquet").
     #[arg(long, value_name = "PATH")]
@@ -63,7 +68,7 @@ pub struct RunArgs {
     /// Output root: a local folder or s3://bucket/prefix; each dataset is written to
     /// OUT/<dataset>/. S3 credentials and region come from the standard AWS chain (env vars,
     /// profiles, SSO, instance roles).
-    #[arg(long, value_name = "DIR|S3_URL", required_unless_present = "dry_run")]
+    #[arg(long, value_name = "DIR|S3_URL")]
     pub out: Option<String>,
     /// S3-compatible endpoint URL (MinIO, PrivateLink, a local server); uses path-style
     /// addressing. AWS_ENDPOINT_URL_S3 works too.
@@ -84,10 +89,9 @@ pub struct RunArgs {
     /// Last day of the window, YYYY-MM-DD (UTC, inclusive). Needs --start-date.
     #[arg(long, value_name = "DATE", requires = "start_date")]
     pub end_date: Option<NaiveDate>,
-    /// Window of the last N whole days before today (UTC).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_LOOK_BACK_DAYS,
-          value_parser = clap::value_parser!(u32).range(1..=36_500))]
-    pub look_back_days: u32,
+    /// Window of the last N whole days before today (UTC) [default: 31].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub look_back_days: Option<u32>,
     /// Plugin option (repeatable); `rechost inspect` lists a plugin's options.
     #[arg(long = "option", short = 'o', value_name = "NAME=VALUE")]
     pub options: Vec<String>,
@@ -153,12 +157,24 @@ impl RunArgs {
     pub fn window(&self) -> anyhow::Result<DateWindow> {
         Ok(match (self.start_date, self.end_date) {
             (Some(start), Some(end)) => DateWindow::between(start, end)?,
-            _ => DateWindow::look_back(self.look_back_days, chrono::Utc::now().date_naive())?,
+            _ => DateWindow::look_back(
+                self.look_back_days.unwrap_or(DEFAULT_LOOK_BACK_DAYS),
+                chrono::Utc::now().date_naive(),
+            )?,
         })
     }
 
+    pub fn source_kind(&self) -> SourceKind {
+        self.source.unwrap_or(SourceKind::Files)
+    }
+
+    /// The plugin argument (only a project run has none; `super::dispatch` sends those away).
+    pub fn plugin(&self) -> &PathBuf {
+        self.plugin.as_ref().expect("a plugin run has a plugin")
+    }
+
     fn source(&self) -> anyhow::Result<Box<dyn OpenSource>> {
-        match self.source {
+        match self.source_kind() {
             SourceKind::Files => {
                 anyhow::ensure!(
                     self.connection.is_none() && self.table.is_none() && !self.dry_run,
@@ -196,43 +212,52 @@ impl RunArgs {
         )?)
     }
 
-    fn plan(&self) -> anyhow::Result<RunPlan> {
-        let window = self.window()?;
+    /// The compile cache and the plugin limits from --plugin-timeout-secs and
+    /// --plugin-memory-mib.
+    pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
         let call_timeout = Duration::try_from_secs_f64(self.plugin_timeout_secs)
             .ok()
             .filter(|t| !t.is_zero() && *t <= Duration::from_secs(86_400))
             .ok_or_else(|| {
                 anyhow::anyhow!("--plugin-timeout-secs must be between 0 and 86400 seconds")
             })?;
+        Ok(LoadOptions {
+            cache_dir: self.cache.dir(),
+            limits: Limits {
+                call_timeout,
+                max_memory: (self.plugin_memory_mib << 20) as usize,
+                names: LimitNames {
+                    timeout: "--plugin-timeout-secs",
+                    memory: "--plugin-memory-mib",
+                },
+                ..Limits::default()
+            },
+        })
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    fn plan(&self) -> anyhow::Result<RunPlan> {
         Ok(RunPlan {
-            plugin: self.plugin.clone(),
+            plugin: self.plugin().clone(),
             source: self.source()?,
-            window,
+            window: self.window()?,
             options: self.options.clone(),
             batch_rows: self.batch_rows as usize,
-            workers: self
-                .workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            load: LoadOptions {
-                cache_dir: self.cache.dir(),
-                limits: Limits {
-                    call_timeout,
-                    max_memory: (self.plugin_memory_mib << 20) as usize,
-                    names: LimitNames {
-                        timeout: "--plugin-timeout-secs",
-                        memory: "--plugin-memory-mib",
-                    },
-                    ..Limits::default()
-                },
-            },
+            workers: self.workers(),
+            load: self.load_options()?,
             allow_empty: self.allow_empty,
+            export: None,
             interrupted: Arc::default(),
         })
     }
 }
 
 /// Where the datasets go.
-enum Output {
+pub enum Output {
     Local(LocalDir),
     S3(S3Dir),
 }
@@ -240,24 +265,28 @@ enum Output {
 impl Output {
     fn open(args: &RunArgs, out: &str) -> anyhow::Result<Self> {
         if out.starts_with("s3://") {
-            let settings = S3Settings {
-                endpoint: args.s3_endpoint.clone(),
-                part_size: (args.s3_part_size_mib << 20) as usize,
-            };
-            Ok(Output::S3(S3Dir::connect(out, &settings)?))
+            Self::s3(out, args.s3_endpoint.clone(), args.s3_part_size_mib)
         } else {
             Ok(Output::Local(LocalDir::open(out)?))
         }
     }
 
-    fn destination(&self) -> &dyn Destination {
+    pub fn s3(url: &str, endpoint: Option<String>, part_size_mib: u64) -> anyhow::Result<Self> {
+        let settings = S3Settings {
+            endpoint,
+            part_size: (part_size_mib << 20) as usize,
+        };
+        Ok(Output::S3(S3Dir::connect(url, &settings)?))
+    }
+
+    pub fn destination(&self) -> &dyn Destination {
         match self {
             Output::Local(dir) => dir,
             Output::S3(dir) => dir,
         }
     }
 
-    fn bytes_uploaded(&self) -> Option<u64> {
+    pub fn bytes_uploaded(&self) -> Option<u64> {
         match self {
             Output::Local(_) => None,
             Output::S3(dir) => Some(dir.bytes_uploaded()),
@@ -293,10 +322,14 @@ fn show_progress(bar: &ProgressBar, output: &Output, p: Progress) {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let out = args
-        .out
-        .clone()
-        .expect("clap requires --out without --dry-run");
+    // Not `required` in clap: a project run takes its output from the project file.
+    let Some(out) = args.out.clone() else {
+        clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "the following required arguments were not provided:\n  --out <DIR|S3_URL>\n",
+        )
+        .exit()
+    };
     let plan = args.plan()?;
     // First Ctrl-C / SIGTERM: stop after the current batch and clean up (temporary files,
     // open S3 uploads). A second one exits at once.

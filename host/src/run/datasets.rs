@@ -4,6 +4,7 @@
 
 use arrow_array::RecordBatch;
 
+use super::export::Export;
 use crate::manifest::Manifest;
 use crate::readiness::ReadinessTracker;
 use crate::reduce::EntityReducer;
@@ -22,11 +23,14 @@ pub(super) enum PreparedBatch {
     Events { rows: RecordBatch, csv: Vec<u8> },
     /// Entity datasets: already folded into the reducer; how many rows the plugin returned.
     Folded { returned: u64 },
+    /// Datasets not exported: only counted.
+    Skipped { returned: u64 },
 }
 
 /// The per-batch work done on the worker threads: CSV encoding and entity reduction.
 pub(super) fn prepare(
     manifest: &Manifest,
+    exported: &[bool],
     reducers: &[Option<EntityReducer>],
     output: TransformResult,
     batch_index: u64,
@@ -35,9 +39,12 @@ pub(super) fn prepare(
         .datasets
         .into_iter()
         .zip(reducers)
-        .zip(&manifest.datasets)
-        .map(|((batch, reducer), spec)| {
+        .zip(manifest.datasets.iter().zip(exported))
+        .map(|((batch, reducer), (spec, &exported))| {
             Ok(match reducer {
+                _ if !exported => PreparedBatch::Skipped {
+                    returned: batch.num_rows() as u64,
+                },
                 Some(reducer) => {
                     reducer.add(&batch, batch_index);
                     PreparedBatch::Folded {
@@ -63,23 +70,32 @@ pub(super) fn prepare(
     })
 }
 
-/// Per dataset: its writer and the rows the plugin returned; plus the readiness tracker.
+/// Per manifest dataset: its writer (written datasets only) and the rows the plugin
+/// returned; plus the readiness tracker over the written datasets.
 pub(super) struct DatasetStates {
-    writers: Vec<DatasetWriter>,
+    writers: Vec<Option<DatasetWriter>>,
     returned: Vec<u64>,
+    /// Manifest dataset index -> index among the written datasets.
+    written_index: Vec<Option<usize>>,
     readiness: ReadinessTracker,
 }
 
 impl DatasetStates {
-    pub fn new(manifest: &Manifest, destination: &dyn Destination) -> Result<Self, SinkError> {
+    pub fn new(
+        manifest: &Manifest,
+        export: &Export,
+        destination: &dyn Destination,
+    ) -> Result<Self, SinkError> {
         Ok(Self {
-            writers: manifest
-                .datasets
-                .iter()
-                .map(|spec| DatasetWriter::create(destination, spec))
+            writers: (manifest.datasets.iter().zip(&export.mask))
+                .map(|(spec, &e)| {
+                    e.then(|| DatasetWriter::create(destination, spec))
+                        .transpose()
+                })
                 .collect::<Result<_, _>>()?,
             returned: vec![0; manifest.datasets.len()],
-            readiness: ReadinessTracker::new(manifest),
+            written_index: export.written_index(),
+            readiness: ReadinessTracker::new(&export.written),
         })
     }
 
@@ -88,11 +104,18 @@ impl DatasetStates {
     pub fn add(&mut self, batches: Vec<PreparedBatch>) -> Result<(), SinkError> {
         for (index, prepared) in batches.into_iter().enumerate() {
             match prepared {
-                PreparedBatch::Folded { returned } => self.returned[index] += returned,
+                PreparedBatch::Folded { returned } | PreparedBatch::Skipped { returned } => {
+                    self.returned[index] += returned
+                }
                 PreparedBatch::Events { rows, csv } => {
                     self.returned[index] += rows.num_rows() as u64;
-                    self.readiness.observe(index, &rows);
-                    self.writers[index].write_encoded(&rows, &csv)?;
+                    let (Some(writer), Some(written)) =
+                        (&mut self.writers[index], self.written_index[index])
+                    else {
+                        unreachable!("only written datasets are prepared as events");
+                    };
+                    self.readiness.observe(written, &rows);
+                    writer.write_encoded(&rows, &csv)?;
                 }
             }
         }
@@ -107,6 +130,7 @@ impl DatasetStates {
         let DatasetStates {
             writers,
             returned,
+            written_index,
             mut readiness,
         } = self;
         // Entity datasets are sorted and encoded at once, a thread each: this is the run's
@@ -114,6 +138,7 @@ impl DatasetStates {
         let written: Vec<Result<(DatasetWriter, Vec<RecordBatch>), SinkError>> =
             std::thread::scope(|scope| {
                 let threads: Vec<_> = (writers.into_iter().zip(reducers))
+                    .filter_map(|(writer, reducer)| Some((writer?, reducer)))
                     .map(|(mut writer, reducer)| {
                         scope.spawn(move || {
                             let batches = reducer.map(EntityReducer::finish).unwrap_or_default();
@@ -131,6 +156,10 @@ impl DatasetStates {
                     })
                     .collect()
             });
+        // The returned counts of the written datasets, in the order they were staged.
+        let returned = (returned.into_iter().zip(&written_index))
+            .filter(|(_, w)| w.is_some())
+            .map(|(r, _)| r);
         let mut staged = Vec::new();
         for (index, (result, rows_returned)) in written.into_iter().zip(returned).enumerate() {
             let (writer, batches) = result?;

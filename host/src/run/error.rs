@@ -19,6 +19,10 @@ pub enum RunError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Sink(#[from] SinkError),
+    #[error(
+        "export list names `{name}`, which the plugin does not produce (its datasets: {known})"
+    )]
+    UnknownExport { name: String, known: String },
     #[error("plugin options")]
     Options(#[from] ManifestError),
     #[error("internal error: {0}")]

@@ -3,9 +3,11 @@
 
 mod datasets;
 mod error;
+mod export;
 mod summary;
 mod workers;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +21,7 @@ use crate::transform::{DropCounts, TransformResult, Transformer};
 use crate::window::DateWindow;
 use datasets::{DatasetStates, Prepared, prepare};
 pub use error::{NothingToWrite, RunError};
+use export::Export;
 pub use summary::{DatasetSummary, Progress, RunSummary, readiness_key};
 use workers::{Transformed, WorkerSettings, transform_in_order};
 
@@ -43,6 +46,9 @@ pub struct RunPlan {
     pub load: LoadOptions,
     /// Write the datasets even when every one of them is empty (refused otherwise).
     pub allow_empty: bool,
+    /// The datasets to write (`None`: all). The plugin still returns every dataset; the
+    /// others are neither reduced, written nor staged.
+    pub export: Option<BTreeSet<String>>,
     /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
     pub interrupted: Arc<AtomicBool>,
 }
@@ -111,12 +117,13 @@ pub fn run_transform(
     started: Instant,
 ) -> Result<RunSummary, RunError> {
     let manifest = transformer.manifest();
+    let export = Export::new(manifest, plan.export.as_ref())?;
     let source = plan.source.open(manifest, &plan.window, plan.batch_rows)?;
     let source_description = source.describe();
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
-    let mut datasets = DatasetStates::new(manifest, destination)?;
+    let mut datasets = DatasetStates::new(manifest, &export, destination)?;
     let mut counts = Counts::default();
     let settings = WorkerSettings {
         workers: plan.workers,
@@ -124,11 +131,11 @@ pub fn run_transform(
         options,
     };
     // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
-    let reducers: Vec<Option<EntityReducer>> = (manifest.datasets.iter())
-        .map(EntityReducer::for_dataset)
+    let reducers: Vec<Option<EntityReducer>> = (manifest.datasets.iter().zip(&export.mask))
+        .map(|(spec, &e)| e.then(|| EntityReducer::for_dataset(spec)).flatten())
         .collect();
     let prepare = |output: TransformResult, index: u64| -> Result<Prepared, RunError> {
-        Ok(prepare(manifest, &reducers, output, index)?)
+        Ok(prepare(manifest, &export.mask, &reducers, output, index)?)
     };
     let consume = |batch: Transformed<Prepared>| {
         if plan.interrupted.load(Ordering::Relaxed) {
@@ -157,12 +164,13 @@ pub fn run_transform(
     let (staged, readiness) = datasets.finish(destination, reducers)?;
     counts.check_not_empty(staged.iter().map(|(s, _)| s.rows).sum(), plan)?;
     let dropped_rows = counts.dropped.into_map();
-    let readiness = readiness.report(manifest, dropped_rows.clone());
+    // Readiness and the commit see only the written datasets.
+    let readiness = readiness.report(&export.written, dropped_rows.clone());
     let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
     let report_json = summary::readiness_json(&info, &plan.window, &readiness);
     let staged_report = stage_bytes(destination, &readiness_key, &report_json)?;
-    let datasets = commit(staged, staged_report, manifest, destination)?;
+    let datasets = commit(staged, staged_report, &export.written, destination)?;
     Ok(RunSummary {
         plugin: info,
         window: plan.window,
