@@ -1,8 +1,8 @@
 """Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions: the Python port
 of plugins/media (same manifest, byte-identical datasets).
 
-Every step works on whole columns (masks and lists), never a Python loop per row: that is what
-keeps it within a small factor of the Rust plugin.
+Every step works on whole columns (masks, selections copying runs of rows), never a Python loop
+per row: that is what keeps it within a small factor of the Rust plugin.
 """
 
 import rechost_plugin as rp
@@ -52,14 +52,13 @@ MANIFEST = rp.manifest(
 
 
 def transform(input, options):
-    user_id = input.utf8("user_id")
+    # USER_ID = coalesce(user_id, user_identifier)
+    users = input.utf8("user_id").coalesce(input.utf8("user_identifier"))
+    items = input.utf8("media_identifier")
     start = input.timestamp("start_tstamp")
     plays = input.boolean("is_valid_play").true()
-    # USER_ID = coalesce(user_id, user_identifier); bytes, as they are copied out unchanged.
-    users = rp.where(user_id.valid, user_id.raw(), input.utf8("user_identifier").bytes())
-    items = input.utf8("media_identifier").bytes()
-    has_user = rp.Mask.of(users)  # neither NULL nor empty
-    has_item = rp.Mask.of(items)
+    has_user = users.non_empty()
+    has_item = items.non_empty()
 
     drops = rp.DropCounter()
     drops.add(MISSING_USER, plays & ~has_user)
@@ -68,9 +67,9 @@ def transform(input, options):
     kept = plays & has_user & has_item & start.valid
     return rp.output(
         rp.batch(
-            rp.utf8(kept.select(users)),
-            rp.utf8(kept.select(items)),
-            rp.int64(kept.select(start.raw_seconds())),
+            users.select(kept),
+            items.select(kept),
+            start.select(kept).seconds(),
             rp.constant_utf8("Watch", kept.count()),
         ),
         dropped=drops,

@@ -40,12 +40,28 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = ["COMPONENTIZE_PY", "CONTRACT", "__version__", *_MODULE_OF]
 
 
+def _load(module):
+    import importlib
+
+    loaded = importlib.import_module(f"{__name__}.{module}")
+    for name in _EXPORTS[module]:
+        globals()[name] = getattr(loaded, name)
+
+
 def __getattr__(name):
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'rechost_plugin' has no attribute {name!r}")
-    import importlib
+    _load(module)
+    return globals()[name]
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+
+try:
+    import wit_world  # noqa: F401
+except ImportError:
+    pass
+else:
+    # Inside a component build: import everything now. componentize-py snapshots the modules
+    # imported while it builds; a component has no files to import from later.
+    for _module in _EXPORTS:
+        _load(_module)

@@ -34,12 +34,18 @@ class DropCounter:
         return [wit.DroppedRows(reason=r, rows=n) for r, n in self._counts.items()]
 
 
+def _finished(column):
+    return column.finish() if hasattr(column, "finish") else column
+
+
 def batch(*columns):
-    """An output batch of finished columns (all of one length)."""
-    lengths = {_rows(c) for c in columns}
-    if len(lengths) > 1:
-        raise ValueError(f"output columns have different lengths: {[_rows(c) for c in columns]}")
-    return wit.Batch(rows=lengths.pop() if lengths else 0, columns=list(columns))
+    """An output batch of columns (input columns, builders or finished columns), one length."""
+    done = [_finished(c) for c in columns]
+    lengths = [c.rows if isinstance(getattr(c, "rows", None), int) else _rows(f)
+               for c, f in zip(columns, done)]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"output columns have different lengths: {lengths}")
+    return wit.Batch(rows=lengths[0] if lengths else 0, columns=done)
 
 
 def _rows(column):
@@ -53,7 +59,7 @@ def _rows(column):
 
 def batch_of(rows, *columns):
     """An output batch with an explicit row count (needed when a column is boolean)."""
-    return wit.Batch(rows=rows, columns=list(columns))
+    return wit.Batch(rows=rows, columns=[_finished(c) for c in columns])
 
 
 def output(*batches, dropped=None):

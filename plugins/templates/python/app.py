@@ -42,20 +42,20 @@ MANIFEST = rp.manifest(
 
 
 def transform(input, options):
-    users = input.utf8("user_identifier").bytes()  # None for NULL
-    items = input.utf8("media_identifier").bytes()
+    users = input.utf8("user_identifier")
+    items = input.utf8("media_identifier")
     start = input.timestamp("start_tstamp")
     plays = input.boolean("is_valid_play").true()
-    has_ids = rp.Mask.of(users) & rp.Mask.of(items)  # neither NULL nor empty
+    has_ids = users.non_empty() & items.non_empty()  # neither NULL nor empty
 
     drops = rp.DropCounter()
     drops.add(MISSING_ID, plays & ~has_ids)
     kept = plays & has_ids & start.valid  # the host never passes a NULL time anyway
     return rp.output(
         rp.batch(
-            rp.utf8(kept.select(users)),
-            rp.utf8(kept.select(items)),
-            rp.int64(kept.select(start.raw_seconds())),  # floored, also before 1970
+            users.select(kept),
+            items.select(kept),
+            start.select(kept).seconds(),  # floored, also before 1970
             rp.constant_utf8("Watch", kept.count()),
         ),
         dropped=drops,
