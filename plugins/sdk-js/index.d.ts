@@ -107,7 +107,8 @@ export function manifest(fields: {
   name: string;
   version: string;
   description?: string;
-  domain?: string;
+  /** ECOMMERCE, VIDEO_ON_DEMAND or your own: letters, digits, `_`, `-`. */
+  domain: string;
   source: SourceSpec;
   datasets: DatasetSpec[];
   recommenders?: RecommenderSpec[];

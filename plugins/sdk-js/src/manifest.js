@@ -65,10 +65,14 @@ export function option(name, description, defaultValue = "") {
 }
 
 export function manifest({
-  name, version, description = "", domain = "", source, datasets, recommenders = [], options = [],
+  name, version, description = "", domain, source, datasets, recommenders = [], options = [],
 }) {
   if (!name || !version || !source || !datasets) {
-    throw new Error("manifest needs name, version, source and datasets");
+    throw new Error("manifest needs name, version, domain, source and datasets");
+  }
+  // It names the readiness report file.
+  if (!/^[A-Za-z0-9_-]+$/.test(domain ?? "")) {
+    throw new Error(`manifest domain ${JSON.stringify(domain)} must be letters, digits, "_" or "-"`);
   }
   return { name, version, description, domain, source, datasets, recommenders, options };
 }

@@ -50,12 +50,15 @@ export function output(batches, dropped) {
   return { datasets: Array.isArray(batches) ? batches : [batches], dropped: drops };
 }
 
-/** One line: the error's name and message, and where it was thrown when known. */
+/**
+ * One line: the error's name and message, and the function that threw it when the engine
+ * says (`name@file:line:col` frames; line numbers are the bundle's, so only the name is kept).
+ */
 export function describeError(error) {
   if (!(error instanceof Error)) return `thrown: ${String(error)}`;
   const message = String(error.message).split(/\s+/).join(" ") || "(no message)";
-  const frame = String(error.stack ?? "").split("\n").find((line) => line.includes(":"));
-  const where = frame ? ` (at ${frame.trim().replace(/^.*\//, "")})` : "";
+  const frame = String(error.stack ?? "").split("\n").find((line) => /^[\w$.<>]+@/.test(line));
+  const where = frame ? ` (in ${frame.slice(0, frame.indexOf("@"))})` : "";
   return `${error.name}: ${message}${where}`;
 }
 

@@ -5,8 +5,6 @@ import { test } from "node:test";
 
 import * as rp from "../src/index.js";
 
-const enc = new TextEncoder();
-
 /** A WIT utf8 column of `values` (null = NULL). */
 function utf8(values) {
   const b = new rp.Utf8Builder();
@@ -81,7 +79,7 @@ test("builders: int64 and float64 with NULLs, constant strings, bad values named
 
 test("exportPlugin: errors become one-line results, column lookups name the columns", () => {
   const manifest = rp.manifest({
-    name: "t", version: "0.1.0",
+    name: "t", version: "0.1.0", domain: "TEST",
     source: rp.source("tbl", [rp.column("a", "utf8"), rp.column("ts", "timestamp")], "ts"),
     datasets: [rp.dataset("d", "other", [rp.column("A", "utf8")])],
   });
@@ -92,5 +90,5 @@ test("exportPlugin: errors become one-line results, column lookups name the colu
     (e) => e.payload.startsWith('Error: input has no column "missing" (source columns: a, ts)'),
   );
   assert.throws(() => rp.column("x", "text"), /data type "text" is not one of: utf8, int64/);
-  assert.equal(enc.encode("x").length, 1);
+  assert.throws(() => rp.manifest({ ...manifest, domain: "A B" }), /domain "A B" must be letters/);
 });

@@ -4,6 +4,8 @@ Enum values are the WIT spellings as strings ("utf8", "user-id", "interactions",
 one fails when the module is imported, i.e. while the component is built.
 """
 
+import re
+
 from .wit_types import types as wit
 
 
@@ -80,9 +82,12 @@ def option(name, description, default=""):
 
 
 def manifest(
-    name, version, source, datasets, description="", domain="", recommenders=(), options=()
+    name, version, domain, source, datasets, description="", recommenders=(), options=()
 ):
-    """The whole manifest. `domain`: ECOMMERCE, VIDEO_ON_DEMAND or your own."""
+    """The whole manifest. `domain`: ECOMMERCE, VIDEO_ON_DEMAND or your own (letters, digits,
+    `_`, `-`: it names the readiness report file)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", domain):
+        raise ValueError(f"manifest domain {domain!r} must be letters, digits, '_' or '-'")
     return wit.Manifest(
         name=name,
         version=version,
