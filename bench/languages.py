@@ -36,7 +36,7 @@ def timed(cmd, env=None):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def build(work, rechost):
+def build(work):
     subprocess.run(["cargo", "build", "--release", "-p", "rechost"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--release", "--target", "wasm32-wasip2", "-p", "media"],
                    cwd=ROOT, check=True)
@@ -63,7 +63,7 @@ def main():
     try:
         plugins = args.plugins or work
         if not args.no_build:
-            build(plugins, args.rechost)
+            build(plugins)
         wasm = {
             "rust": os.path.join(TARGET, "wasm32-wasip2", "release", "media.wasm"),
             "python": os.path.join(plugins, "media-python.wasm"),
