@@ -92,12 +92,14 @@ def main():
             for language in wasm:
                 runs[language].append(run(language))
         rust_wall = statistics.median(r[0] for r in runs["rust"])
+        rust_cpu = statistics.median(r[1] for r in runs["rust"])
         for language, samples in runs.items():
             wall = statistics.median(r[0] for r in samples)
             cpu = statistics.median(r[1] for r in samples)
             rss = max(r[2] for r in samples)
             print(f"{language:<7} {wall:7.3f} s  {args.rows / wall / 1e6:6.2f} M rows/s  "
-                  f"{cpu:6.2f} CPU-s  peak RSS {rss:7.1f} MiB  {wall / rust_wall:5.2f}x Rust",
+                  f"{cpu:6.2f} CPU-s  peak RSS {rss:7.1f} MiB  {wall / rust_wall:5.2f}x Rust "
+                  f"(CPU {cpu / rust_cpu:4.2f}x)",
                   flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
