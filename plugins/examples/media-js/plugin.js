@@ -46,6 +46,7 @@ const MANIFEST = rp.manifest({
   ],
 });
 
+/** @type {import("rechost-plugin").Transform} */
 function transform(input) {
   // USER_ID = coalesce(user_id, user_identifier)
   const users = input.utf8("user_id").coalesce(input.utf8("user_identifier"));
