@@ -1,0 +1,258 @@
+"""Typed readers over the input batch, decoded a column at a time.
+
+Every method works on a whole column with C-level primitives (`map`, `compress`, `accumulate`,
+regex runs, big-int masks), never a Python function call per row. Text columns stay offsets +
+bytes: `select` and `coalesce` compute the new offsets from lengths and copy the bytes of each
+run of consecutive rows at once, so no per-row `bytes` object is made unless asked for
+(`values()`, `bytes()`). Values of NULL rows are `None`; `valid` masks the non-NULL rows.
+"""
+
+import re
+from itertools import accumulate, compress, islice, repeat
+from operator import floordiv, sub
+
+from .bits import Mask, expand, pack, where, with_nones
+from .wit_types import types as wit
+
+_DATA_TYPE_NAMES = {
+    wit.Values_Utf8: "utf8",
+    wit.Values_Int64: "int64",
+    wit.Values_Float64: "float64",
+    wit.Values_Boolean: "boolean",
+    wit.Values_Timestamp: "timestamp",
+}
+_RUNS = re.compile(b"\x01+")
+_SAME_FLAG_RUNS = re.compile(b"\x01+|\x00+")
+
+
+class Input:
+    """The input batch: columns in the manifest's source order, by position or name."""
+
+    def __init__(self, batch, column_names=()):
+        self.batch = batch
+        self.rows = batch.rows
+        self._positions = {name.lower(): i for i, name in enumerate(column_names)}
+        self._names = list(column_names)
+
+    def _column(self, key, expected):
+        if isinstance(key, str):
+            index = self._positions.get(key.lower())
+            if index is None:
+                raise KeyError(f"input has no column {key!r} (source columns: {self._names})")
+        else:
+            index = key
+        try:
+            column = self.batch.columns[index]
+        except IndexError:
+            raise IndexError(f"input has no column {index} ({len(self.batch.columns)} columns)")
+        if not isinstance(column.values, expected):
+            got = _DATA_TYPE_NAMES.get(type(column.values), type(column.values).__name__)
+            want = _DATA_TYPE_NAMES[expected]
+            raise TypeError(f"input column {key!r} is {got}, not {want}")
+        return column
+
+    def utf8(self, key):
+        column = self._column(key, wit.Values_Utf8)
+        values = column.values.value
+        return Utf8Column(values.offsets, values.data, column.validity, self.rows)
+
+    def int64(self, key):
+        column = self._column(key, wit.Values_Int64)
+        return Int64Column(column.values.value, column.validity, self.rows)
+
+    def float64(self, key):
+        column = self._column(key, wit.Values_Float64)
+        return Float64Column(column.values.value, column.validity, self.rows)
+
+    def boolean(self, key):
+        column = self._column(key, wit.Values_Boolean)
+        return BoolColumn(column.values.value, column.validity, self.rows)
+
+    def timestamp(self, key):
+        column = self._column(key, wit.Values_Timestamp)
+        return TimestampColumn(column.values.value, column.validity, self.rows)
+
+
+def _selected_validity(valid, mask):
+    """The validity bitmap of the rows `mask` selects (None: no NULL among them)."""
+    flags = bytes(compress(valid.flags, mask.flags))
+    return None if flags.count(0) == 0 else pack(flags)
+
+
+class _Column:
+    def __init__(self, validity, rows):
+        self.rows = rows
+        self.validity = validity
+        self._valid = None
+
+    @property
+    def valid(self):
+        """Mask of the rows that are not NULL."""
+        if self._valid is None:
+            self._valid = (Mask.all(self.rows) if self.validity is None
+                           else Mask._of(expand(self.validity, self.rows)))
+        return self._valid
+
+    def _nulled(self, values):
+        if self.validity is None:
+            return values if isinstance(values, list) else list(values)
+        return with_nones(values, self.valid.flags)
+
+    def _select_validity(self, mask):
+        return None if self.validity is None else _selected_validity(self.valid, mask)
+
+    def _check(self, mask):
+        if len(mask) != self.rows:
+            raise ValueError(f"mask of {len(mask)} rows applied to a column of {self.rows}")
+
+
+class Utf8Column(_Column):
+    def __init__(self, offsets, data, validity, rows):
+        super().__init__(validity, rows)
+        if len(offsets) != rows + 1:
+            raise ValueError(f"utf8 column has {len(offsets)} offsets for {rows} rows")
+        self.offsets = offsets
+        self.data = data
+        self._lengths = None
+
+    def lengths(self):
+        """Byte length of every row (0 for NULL rows the host sends)."""
+        if self._lengths is None:
+            self._lengths = list(map(sub, islice(self.offsets, 1, None), self.offsets))
+        return self._lengths
+
+    def raw(self):
+        """Every row's bytes (NULL rows included, as stored), without decoding."""
+        offsets, data = self.offsets, self.data
+        return list(map(data.__getitem__, map(slice, offsets, islice(offsets, 1, None))))
+
+    def bytes(self):
+        """Every row's UTF-8 bytes, None for NULL."""
+        return self._nulled(self.raw())
+
+    def values(self):
+        """Every row's text, None for NULL."""
+        offsets, data = self.offsets, self.data
+        if data.isascii():
+            # Byte offsets are character offsets: slice the decoded text, no decode per row.
+            text = data.decode("ascii")
+            strings = map(text.__getitem__, map(slice, offsets, islice(offsets, 1, None)))
+        else:
+            strings = map(bytes.decode, self.raw())
+        return self._nulled(strings)
+
+    def non_empty(self):
+        """Mask of rows neither NULL nor empty (from the offsets, no slicing)."""
+        return self.valid & Mask._of(bytes(map(bool, self.lengths())))
+
+    def select(self, mask):
+        """The rows `mask` selects: offsets from their lengths, bytes copied a run at a time."""
+        self._check(mask)
+        offsets, data = self.offsets, self.data
+        runs = list(_RUNS.finditer(mask.flags))
+        starts = map(offsets.__getitem__, map(re.Match.start, runs))
+        ends = map(offsets.__getitem__, map(re.Match.end, runs))
+        out = b"".join(map(data.__getitem__, map(slice, starts, ends)))
+        new_offsets = list(accumulate(compress(self.lengths(), mask.flags), initial=0))
+        return Utf8Column(new_offsets, out, self._select_validity(mask), len(new_offsets) - 1)
+
+    def coalesce(self, other):
+        """SQL coalesce(self, other): this row's value where it is not NULL, else other's."""
+        if other.rows != self.rows:
+            raise ValueError(f"coalesce of columns of {self.rows} and {other.rows} rows")
+        if self.validity is None:
+            return self
+        mine = self.valid
+        lengths = where(mine, self.lengths(), other.lengths())
+        # Bytes copied a run of rows at a time, each run from one column (all in C).
+        flags = mine.flags
+        runs = list(_SAME_FLAG_RUNS.finditer(flags))
+        starts = list(map(re.Match.start, runs))
+        ends = list(map(re.Match.end, runs))
+        picks = bytes(map(flags.__getitem__, starts))  # 1: this column, 0: other
+        first = where(Mask._of(picks), map(self.offsets.__getitem__, starts),
+                      map(other.offsets.__getitem__, starts))
+        last = where(Mask._of(picks), map(self.offsets.__getitem__, ends),
+                     map(other.offsets.__getitem__, ends))
+        datas = (other.data, self.data)
+        pieces = map(bytes.__getitem__, map(datas.__getitem__, picks), map(slice, first, last))
+        valid = mine | other.valid
+        validity = None if valid.count() == self.rows else pack(valid.flags)
+        column = Utf8Column(list(accumulate(lengths, initial=0)), b"".join(pieces), validity,
+                            self.rows)
+        column._lengths = lengths
+        return column
+
+    def finish(self):
+        """The column for an output batch."""
+        return wit.Column(self.validity, wit.Values_Utf8(wit.Utf8Values(self.offsets, self.data)))
+
+
+class Int64Column(_Column):
+    _variant = wit.Values_Int64
+
+    def __init__(self, values, validity, rows):
+        super().__init__(validity, rows)
+        self._raw = values
+
+    def raw(self):
+        """Every row's value (NULL rows hold an unspecified number)."""
+        return self._raw
+
+    def values(self):
+        return self._nulled(self._raw)
+
+    def select(self, mask):
+        self._check(mask)
+        values = list(compress(self._raw, mask.flags))
+        return type(self)(values, self._select_validity(mask), len(values))
+
+    def finish(self):
+        return wit.Column(self.validity, self._variant(self._raw))
+
+
+class Float64Column(Int64Column):
+    _variant = wit.Values_Float64
+
+
+class TimestampColumn(Int64Column):
+    """Microseconds since the Unix epoch, UTC."""
+
+    _variant = wit.Values_Timestamp
+
+    def seconds(self):
+        """An int64 column of whole seconds, floored (also before 1970)."""
+        values = list(map(floordiv, self._raw, repeat(1_000_000)))
+        return Int64Column(values, self.validity, self.rows)
+
+    def raw_seconds(self):
+        """`seconds()` as a list (NULL rows hold an unspecified number)."""
+        return self.seconds()._raw
+
+
+class BoolColumn(_Column):
+    def __init__(self, bits, validity, rows):
+        super().__init__(validity, rows)
+        self.bits = bits
+
+    def _set(self):
+        return Mask._of(expand(self.bits, self.rows))
+
+    def true(self):
+        """Mask of rows that are TRUE (not NULL, not FALSE)."""
+        return self.valid & self._set()
+
+    def false(self):
+        """Mask of rows that are FALSE (not NULL, not TRUE)."""
+        return self.valid & ~self._set()
+
+    def values(self):
+        return self._nulled(map(bool, self._set().flags))
+
+    def select(self, mask):
+        self._check(mask)
+        flags = bytes(compress(self._set().flags, mask.flags))
+        return BoolColumn(pack(flags), self._select_validity(mask), len(flags))
+
+    def finish(self):
+        return wit.Column(self.validity, wit.Values_Boolean(self.bits))
