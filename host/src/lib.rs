@@ -6,6 +6,7 @@
 //! [`sink`], driven by [`run`], with [`readiness`] computed from the rows written.
 //! [`warehouse`] provides warehouse sources and the SQL that runs plugins inside warehouses.
 
+pub mod conformance;
 pub mod manifest;
 pub mod plugin;
 pub mod project;

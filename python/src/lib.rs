@@ -63,7 +63,11 @@ impl Plugin {
             },
             ..Limits::default()
         };
-        let load = LoadOptions { cache_dir, limits };
+        let load = LoadOptions {
+            cache_dir,
+            limits,
+            expected_sha256: None,
+        };
         let plugin = rechost::plugin::Plugin::load(&path, &load).map_err(runtime_error)?;
         let given: Vec<String> = options
             .unwrap_or_default()

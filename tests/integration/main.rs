@@ -28,6 +28,7 @@ mod input_files;
 mod limits;
 mod media;
 mod output_integrity;
+mod plugin_checks;
 mod project;
 mod project_warehouse;
 mod s3;

@@ -201,18 +201,17 @@ def test_guest_exceptions_are_error_results(rechost_bin, media_sample, language,
     assert not [p for p in (folder / "out").rglob("*") if p.is_file()]
 
 
-def render(template, name, sdk, into):
-    """What `rechost new` does: copy the template, filling in {{name}} and {{sdk}}."""
-    for source in sorted((TEMPLATES / template).rglob("*")):
-        target = into / source.relative_to(TEMPLATES / template)
-        if source.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = source.read_text().replace("{{name}}", name).replace("{{sdk}}", str(sdk))
-        assert "{{" not in text, f"{source} has a placeholder other than {{{{name}}}}, {{{{sdk}}}}"
-        target.write_text(text)
-        target.chmod(source.stat().st_mode)
+def render(rechost_bin, template, name, sdk, into):
+    """`rechost new` (the real command) with the repository's SDK; no placeholder may remain."""
+    result = subprocess.run(
+        [str(rechost_bin), "new", name, "--lang", template, "--dir", str(into), "--sdk", str(sdk)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"rechost check {name}.wasm" in result.stderr, result.stderr
+    for path in into.rglob("*"):
+        if path.is_file():
+            assert "{{" not in path.read_text(), f"{path} still has a placeholder"
     return into
 
 
@@ -225,7 +224,7 @@ def check_rendered_plugin(rechost_bin, wasm, media_sample, cache):
 
 
 def test_python_template_builds_tests_and_runs(rechost_bin, media_sample, work, cache):
-    folder = render("python", "demo-py", SDK_PY, work / "demo-py")
+    folder = render(rechost_bin, "python", "demo-py", SDK_PY, work / "demo-py")
     require_python_toolchain()
     run(["sh", "test.sh"], cwd=folder)
     run(["sh", "build.sh"], cwd=folder)
@@ -233,7 +232,7 @@ def test_python_template_builds_tests_and_runs(rechost_bin, media_sample, work, 
 
 
 def test_js_template_builds_tests_and_runs(rechost_bin, media_sample, work, cache):
-    folder = render("js", "demo-js", SDK_JS, work / "demo-js")
+    folder = render(rechost_bin, "js", "demo-js", SDK_JS, work / "demo-js")
     require_js_toolchain()
     run(["npm", "run", "--silent", "build"], cwd=folder)
     result = run(["npm", "test", "--silent"], cwd=folder)
@@ -242,7 +241,7 @@ def test_js_template_builds_tests_and_runs(rechost_bin, media_sample, work, cach
 
 
 def test_rust_template_builds_tests_and_runs(rechost_bin, media_sample, work, cache):
-    folder = render("rust", "demo-rs", SDK_RUST, work / "demo-rs")
+    folder = render(rechost_bin, "rust", "demo-rs", SDK_RUST, work / "demo-rs")
     # A target folder of its own beside the shared one: the template is its own workspace.
     env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir() / "templates")}
     run(["cargo", "test", "--quiet"], cwd=folder, env=env)

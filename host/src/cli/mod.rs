@@ -1,8 +1,10 @@
 //! Arguments (clap) and one module per command.
 
+mod check;
 mod config;
 mod init;
 mod inspect;
+mod new;
 mod plugin_args;
 mod project_file;
 mod project_pushdown;
@@ -35,6 +37,12 @@ enum Command {
     Init(init::InitArgs),
     /// Print the project file's resolved settings and where each value came from.
     Config(config::ConfigArgs),
+    /// Check a plugin before running it: its manifest, and its transform on edge-case batches
+    /// (exit 1 when a check fails).
+    Check(check::CheckArgs),
+    /// Create a plugin skeleton in Rust, Python or JavaScript (manifest, transform, build
+    /// command, a test on sample rows).
+    New(new::NewArgs),
     /// Show a plugin's manifest: source table and columns, datasets, options.
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
@@ -53,7 +61,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(*args),
         Command::Init(args) => init::run(args),
         Command::Config(args) => config::run(args),
+        Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::New(args) => new::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Register(args) => register::run(args),
     }

@@ -112,6 +112,10 @@ pub struct RunArgs {
     pub plugin_memory_mib: u64,
     #[command(flatten)]
     pub cache: CacheArgs,
+    /// Refuse the plugin unless its sha256 is this (64 hex digits, as `rechost inspect` and
+    /// every run summary print it).
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub plugin_sha256: Option<String>,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -223,6 +227,7 @@ impl RunArgs {
             })?;
         Ok(LoadOptions {
             cache_dir: self.cache.dir(),
+            expected_sha256: self.plugin_sha256.clone(),
             limits: Limits {
                 call_timeout,
                 max_memory: (self.plugin_memory_mib << 20) as usize,
@@ -268,6 +273,14 @@ impl Output {
             Self::s3(out, args.s3_endpoint.clone(), args.s3_part_size_mib)
         } else {
             Ok(Output::Local(LocalDir::open(out)?))
+        }
+    }
+
+    /// The local output folder (never read back as input).
+    pub fn local_root(&self) -> Option<&std::path::Path> {
+        match self {
+            Output::Local(dir) => Some(dir.root()),
+            Output::S3(_) => None,
         }
     }
 
@@ -376,4 +389,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_sha256(text: &str) -> Result<String, String> {
+    if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("expected 64 hexadecimal digits".into())
+    }
 }

@@ -46,6 +46,37 @@ pub fn check(engine: &Engine, component: &Component, path: &Path) -> Result<(), 
     Ok(())
 }
 
+/// Interface families the host links (the context behind them grants nothing: no files, no
+/// network, no environment).
+const LINKED: &[&str] = &[
+    "wasi:cli/",
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+];
+
+/// The component's imports the host does not link, with a hint for the usual cause.
+pub fn ungranted_imports(engine: &Engine, component: &Component) -> Option<(String, &'static str)> {
+    let ty = component.component_type();
+    let missing: Vec<String> = (ty.imports(engine))
+        .map(|(name, _)| name.to_string())
+        .filter(|name| !LINKED.iter().any(|family| name.starts_with(family)))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let hint = if missing.iter().any(|name| name.starts_with("wasi:http/")) {
+        "a JavaScript plugin built with jco needs `--disable all` (`-d all`) so it does not \
+         import wasi:http; other toolchains: do not use an HTTP client in a plugin"
+    } else {
+        "build the plugin against wit/plugin.wit only (plugins may not reach the network, files \
+         or other components)"
+    };
+    Some((missing.join(", "), hint))
+}
+
 fn column(c: wit::ColumnSpec) -> ColumnSpec {
     ColumnSpec {
         name: c.name,

@@ -9,6 +9,21 @@ use crate::manifest::ManifestError;
 pub enum PluginError {
     #[error("cannot start the WebAssembly engine: {message}")]
     Engine { message: String },
+    #[error(
+        "{path} has sha256 {found}, but the pin expects {expected}: refusing a plugin that is not \
+         the one pinned"
+    )]
+    DigestMismatch {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{path} imports {imports}, which rechost never grants a plugin; {hint}")]
+    UngrantedImports {
+        path: PathBuf,
+        imports: String,
+        hint: &'static str,
+    },
     #[error("cannot read plugin {path}")]
     Read {
         path: PathBuf,

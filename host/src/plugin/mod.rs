@@ -29,6 +29,8 @@ pub struct LoadOptions {
     /// Folder of compiled plugins; `None` compiles without the cache.
     pub cache_dir: Option<PathBuf>,
     pub limits: Limits,
+    /// The sha256 (hex) the plugin must have (`--plugin-sha256`, a project file's pin).
+    pub expected_sha256: Option<String>,
 }
 
 /// A compiled, checked plugin from which instances are made. It owns its engine and the
@@ -51,6 +53,16 @@ impl Plugin {
             path: path.to_owned(),
             source,
         })?;
+        let sha256 = cache::sha256_hex(&wasm);
+        if let Some(expected) = &options.expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(PluginError::DigestMismatch {
+                path: path.into(),
+                expected: expected.clone(),
+                found: sha256,
+            });
+        }
         match wasm.get(..8) {
             Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {
                 return Err(PluginError::CoreModule { path: path.into() });
@@ -82,7 +94,16 @@ impl Plugin {
         let pre = linker
             .instantiate_pre(&component)
             .and_then(DomainPluginPre::new)
-            .map_err(instantiate_error)?;
+            .map_err(
+                |e| match contract::ungranted_imports(engine.engine(), &component) {
+                    Some((imports, hint)) => PluginError::UngrantedImports {
+                        path: path.into(),
+                        imports,
+                        hint,
+                    },
+                    None => instantiate_error(e),
+                },
+            )?;
 
         // A throwaway instance reads the manifest; run instances are made per worker.
         let limits = options.limits;
@@ -103,7 +124,7 @@ impl Plugin {
         })?;
         Ok(Plugin {
             path: path.into(),
-            sha256: cache::sha256_hex(&wasm),
+            sha256,
             manifest,
             cache,
             pre,

@@ -22,6 +22,10 @@ impl LocalDir {
         sweep_leftovers(&root);
         Ok(Self { root, _lock: lock })
     }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
 }
 
 impl Destination for LocalDir {
