@@ -168,6 +168,10 @@ fn a_header_only_input_keeps_the_previous_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     rechost(misbehave_args(&rows_csv(dir.path(), 30), &out, "ok")).assert_ok();
+    assert!(
+        !out.join(".rechost.lock").exists(),
+        "a finished run leaves its lock file"
+    );
     let good = snapshot(&out);
     let empty = rows_csv(&dir.path().join("empty").tap_mkdir(), 0);
     rechost(misbehave_args(&empty, &out, "ok")).assert_failed_with(

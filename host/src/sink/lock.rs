@@ -1,6 +1,8 @@
 //! One run at a time per local output folder: an exclusive lock on `<root>/.rechost.lock`,
 //! held for the whole run and released by the operating system when the process ends (even
-//! killed), so a dead run never blocks the next. The lock file names its holder.
+//! killed), so a dead run never blocks the next. The lock file names its holder and is removed
+//! when the run ends, so finished output holds only datasets; a lock is only trusted while the
+//! path still names the locked file (a run that locked a file already removed tries again).
 
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -14,12 +16,45 @@ pub const LOCK_FILE: &str = ".rechost.lock";
 /// Held while a run writes to its output root.
 #[derive(Debug)]
 pub struct OutputLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a run waiting on this file finds it gone and retries.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 impl OutputLock {
     /// Takes the lock on `root` (created if missing) or fails at once, naming the holder.
     pub fn acquire(root: &Path) -> Result<Self, SinkError> {
+        // A lock taken on a file another run removed meanwhile is no lock: try again.
+        for _ in 0..8 {
+            if let Some(lock) = Self::try_acquire(root)? {
+                return Ok(lock);
+            }
+        }
+        Err(SinkError::Locked {
+            root: root.display().to_string(),
+            holder: "runs keep replacing the lock file".into(),
+        })
+    }
+
+    fn try_acquire(root: &Path) -> Result<Option<Self>, SinkError> {
         let path = root.join(LOCK_FILE);
         let io = |source| SinkError::Io {
             path: path.display().to_string(),
@@ -48,6 +83,11 @@ impl OutputLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        let locked = file.metadata().map_err(io)?;
+        match std::fs::metadata(&path) {
+            Ok(named) if same_file(&locked, &named) => {}
+            _ => return Ok(None),
+        }
         let me = format!(
             "pid {} since {}",
             std::process::id(),
@@ -56,7 +96,7 @@ impl OutputLock {
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(me.as_bytes()).map_err(io)?;
-        Ok(Self { _file: file })
+        Ok(Some(Self { file, path }))
     }
 }
 
