@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 use toml::Spanned;
 
 use super::dbt::{self, Assignment, DomainKey, Target};
+use super::origin::either;
+use super::overrides::Overrides;
 use super::raw::{RawDomain, RawProject};
 use super::reader::Reader;
-use super::resolve::{Overrides, either};
 use super::{Domain, DomainSource, Origin, ProjectError, Resolved, WarehouseKind, WindowSpec};
 
 /// The enabled domains, and the names of the disabled ones.

@@ -13,6 +13,7 @@ mod domain;
 mod interpolate;
 pub mod lock;
 mod origin;
+mod overrides;
 pub mod raw;
 mod reader;
 pub mod resolve;
@@ -21,7 +22,8 @@ pub mod template;
 
 pub use lock::{LockedDomain, lock};
 pub use origin::{Origin, Resolved};
-pub use resolve::{Overrides, load, resolve};
+pub use overrides::Overrides;
+pub use resolve::{load, resolve};
 
 use chrono::NaiveDate;
 use serde::Serialize;

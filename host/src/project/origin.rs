@@ -1,6 +1,7 @@
 //! Provenance: every resolved value knows where it came from, so `rechost config` can say
 //! why a run will do what it does.
 
+use super::ProjectError;
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -84,4 +85,20 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// One of two spellings of a key (the rechost one, the dbt one); both is an error.
+pub(super) fn either<T>(
+    key: &str,
+    first: Option<Resolved<T>>,
+    second: Option<Resolved<T>>,
+) -> Result<Option<Resolved<T>>, ProjectError> {
+    match (first, second) {
+        (Some(a), Some(b)) => Err(ProjectError::Conflict {
+            key: key.into(),
+            first: Box::new(a.from),
+            second: Box::new(b.from),
+        }),
+        (a, b) => Ok(a.or(b)),
+    }
 }

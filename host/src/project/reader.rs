@@ -7,9 +7,9 @@ use toml::Spanned;
 
 use super::dbt::{self, Assignment, Target};
 use super::interpolate::{self, Problem};
+use super::origin::either;
 use super::origin::line_of;
 use super::raw::{Count, RawWindow, Text};
-use super::resolve::either;
 use super::{Origin, ProjectError, Resolved, WindowSpec};
 use crate::window::DEFAULT_LOOK_BACK_DAYS;
 

@@ -6,28 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dbt::{self, Assignment, Target};
-use super::origin::line_of;
+use super::origin::{either, line_of};
+use super::overrides::Overrides;
 use super::raw::RawProject;
 use super::reader::Reader;
 use super::{
-    Origin, OutputTarget, Project, ProjectError, Resolved, WarehouseKind, WindowSpec, domain,
-    secrets,
+    Origin, OutputTarget, Project, ProjectError, Resolved, WarehouseKind, domain, secrets,
 };
-
-/// Command-line flags, which win over the file.
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub warehouse: Option<WarehouseKind>,
-    pub connection: Option<String>,
-    /// `--pushdown` can only turn pushdown on.
-    pub pushdown: bool,
-    pub udf_schema: Option<String>,
-    pub out: Option<String>,
-    pub s3_endpoint: Option<String>,
-    pub storage_integration: Option<String>,
-    /// The window and the flag that set it.
-    pub window: Option<(WindowSpec, &'static str)>,
-}
 
 /// Reads and resolves the project file at `path`.
 pub fn load(
@@ -203,20 +188,4 @@ fn output_target(path: &str, base: &Path) -> OutputTarget {
 
 fn flag<T>(value: Option<T>, name: &'static str) -> Option<Resolved<T>> {
     value.map(|v| Resolved::new(v, Origin::Flag(name)))
-}
-
-/// One of two spellings of a key (the rechost one, the dbt one); both is an error.
-pub(super) fn either<T>(
-    key: &str,
-    first: Option<Resolved<T>>,
-    second: Option<Resolved<T>>,
-) -> Result<Option<Resolved<T>>, ProjectError> {
-    match (first, second) {
-        (Some(a), Some(b)) => Err(ProjectError::Conflict {
-            key: key.into(),
-            first: Box::new(a.from),
-            second: Box::new(b.from),
-        }),
-        (a, b) => Ok(a.or(b)),
-    }
 }
