@@ -1,6 +1,7 @@
 //! Arguments (clap) and one module per command.
 
 mod config;
+mod databricks;
 mod init;
 mod inspect;
 mod plugin_args;

@@ -129,6 +129,8 @@ fn run_domain(
     let source: Box<dyn OpenSource> = match (&locked.domain.source.value, connection) {
         (DomainSource::Files(input), _) => Box::new(FileInput {
             input: input.clone(),
+            // The project's output root is not excluded yet (main did not build without the field).
+            exclude: None,
         }),
         (DomainSource::Table(table), Some(connection)) => Box::new(SnowflakeTable {
             connection: Box::new(connection.clone()),

@@ -1,20 +1,21 @@
 //! `rechost run --pushdown` (the job as warehouse SQL, printed or run) and
-//! `rechost run --source snowflake --dry-run` (the source query, printed).
+//! `rechost run --source snowflake|databricks --dry-run` (the source query, printed).
 
 use std::process::ExitCode;
 
 use super::run::{RunArgs, SourceKind};
 use rechost::warehouse::{self, PushdownPlan, Warehouse};
 
-/// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
+/// `--dry-run`: the SQL `--source snowflake|databricks` would run, from the plugin's manifest.
 pub fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(
-        args.source_kind() == SourceKind::Warehouse(Warehouse::Snowflake),
-        "--dry-run prints the warehouse query: use it with --source snowflake"
-    );
+    let SourceKind::Warehouse(warehouse) = args.source_kind() else {
+        anyhow::bail!(
+            "--dry-run prints the warehouse query: use it with --source snowflake|databricks"
+        )
+    };
     let plugin = args.cache.load(args.plugin())?;
     let (_, query) = warehouse::source_query(
-        Warehouse::Snowflake,
+        warehouse,
         &plugin.manifest,
         args.table.as_deref(),
         &args.window()?,
