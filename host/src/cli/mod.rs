@@ -42,7 +42,7 @@ enum Command {
     Sample(sample::SampleArgs),
     /// Print (or, on Snowflake, run) the DDL that creates the plugin's datasets as warehouse
     /// table functions, for in-warehouse runs (`run --pushdown`).
-    Register(register::RegisterArgs),
+    Register(Box<register::RegisterArgs>),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -56,7 +56,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(args) => config::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Sample(args) => sample::run(args),
-        Command::Register(args) => register::run(args),
+        Command::Register(args) => register::run(*args),
     }
 }
 

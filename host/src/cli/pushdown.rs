@@ -33,10 +33,6 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         args.input.is_none(),
         "--pushdown reads the warehouse table, not --input"
     );
-    anyhow::ensure!(
-        args.dry_run || warehouse == Warehouse::Snowflake,
-        "rechost runs pushdown jobs on Snowflake; for Databricks, add --dry-run and run the SQL in a SQL warehouse or job"
-    );
     let out = args
         .out
         .clone()
@@ -65,6 +61,19 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
-    super::run_on_snowflake(&args.snowflake_connection()?, &script, args.quiet)?;
+    match warehouse {
+        Warehouse::Snowflake => {
+            super::run_on_snowflake(&args.snowflake_connection()?, &script, args.quiet)?
+        }
+        Warehouse::Databricks => {
+            super::databricks::run_pushdown(&args.databricks_settings()?, &script, args.quiet)?;
+            if !args.quiet {
+                for dataset in &manifest.datasets {
+                    let folder = format!("{}/{}", plan.out.trim_end_matches('/'), dataset.name);
+                    println!("wrote {folder}/csv/ (Personalize) and {folder}/parquet/");
+                }
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

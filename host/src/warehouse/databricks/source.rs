@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::{Databricks, DatabricksError, Progress, ResultStream, Settings};
+use super::{Databricks, DatabricksError, ProgressFn, ResultStream, Settings};
 use crate::manifest::{Manifest, SourceSpec};
 use crate::source::{Batches, OpenSource, Source, SourceError, rebatched, shape};
 use crate::warehouse::{Warehouse, source_query};
@@ -20,7 +20,7 @@ pub struct DatabricksTable {
     pub settings: Box<Settings>,
     pub table: Option<String>,
     /// Told while the query waits for its warehouse (the CLI's progress line).
-    pub progress: Option<Arc<dyn Fn(&Progress) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
     /// The run's interrupt flag (Ctrl-C): cancels the query while it waits or runs.
     pub interrupt: Option<Arc<AtomicBool>>,
 }
