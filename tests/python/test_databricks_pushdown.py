@@ -11,13 +11,15 @@ local run's personalize-dataset.parquet and .csv."""
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import END, REPO, START, rechost, sorted_rows, target_dir
+from conftest import END, REPO, START, sorted_rows, target_dir
 
 VOLUME = "/Volumes/main/recs/plugins"
 
@@ -100,3 +102,23 @@ def test_register_execute_then_pushdown_equals_the_local_run(
         local = csv_records(domain.out / dataset / "personalize-dataset.csv")
         assert records[0] == local[0], f"{dataset}: CSV header differs"
         assert sorted(records[1:]) == sorted(local[1:]), f"{dataset}: CSV rows differ"
+
+
+def test_ctrl_c_cancels_a_running_pushdown(rechost_bin, server, ecommerce):
+    run(rechost_bin, server, ecommerce, "register", ecommerce.wasm, "--target", "databricks",
+        "--udf-schema", "main.recs", "--volume", VOLUME, "--execute")
+    process = subprocess.Popen(
+        [str(rechost_bin), "run", ecommerce.wasm, "--source", "databricks", "--pushdown",
+         "--table", "main.snowplow.ecommerce", "--udf-schema", "main.recs",
+         "--out", f"{VOLUME}/out-cancelled", "--start-date", START, "--end-date", END, "--quiet"],
+        stderr=subprocess.PIPE, text=True,
+        env={**server["env"], "RECHOST_CACHE_DIR": str(ecommerce.cache)},
+    )
+    # The script takes far longer than this in local Spark (the functions run 100k rows).
+    time.sleep(4)
+    assert process.poll() is None, "the pushdown ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0, stderr
+    assert "statement cancelled" in stderr, stderr
+    assert "interrupted" in stderr, stderr

@@ -29,8 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake table; without a
-    /// plugin, every enabled domain of the project file (rechost.toml).
+    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake or Databricks
+    /// table; without a plugin, every enabled domain of the project file (rechost.toml).
     Run(Box<run::RunArgs>),
     /// Write a commented project file (rechost.toml).
     Init(init::InitArgs),
@@ -40,7 +40,7 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
     Sample(sample::SampleArgs),
-    /// Print (or, on Snowflake, run) the DDL that creates the plugin's datasets as warehouse
+    /// Print (or, with --execute, run) the DDL that creates the plugin's datasets as warehouse
     /// table functions, for in-warehouse runs (`run --pushdown`).
     Register(Box<register::RegisterArgs>),
 }
