@@ -20,6 +20,8 @@ mod cache;
 mod cli;
 #[cfg(feature = "databricks")]
 mod databricks;
+#[cfg(feature = "databricks")]
+mod databricks_cli;
 mod ecommerce_fixture;
 mod ecommerce_rules;
 mod hostile;

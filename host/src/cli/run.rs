@@ -9,8 +9,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use super::databricks;
 use super::plugin_args::CacheArgs;
 use rechost::plugin::{LimitNames, Limits, LoadOptions};
 use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, Progress, RunError, RunPlan};
@@ -18,6 +20,7 @@ use rechost::sink::s3::S3Settings;
 use rechost::sink::{Destination, LocalDir, S3Dir};
 use rechost::source::{FileInput, OpenSource};
 use rechost::warehouse::Warehouse;
+use rechost::warehouse::databricks::{DatabricksTable, Settings};
 use rechost::warehouse::snowflake::{ConnectionSettings, SnowflakeTable};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
@@ -41,11 +44,20 @@ pub struct RunArgs {
     /// SNOWFLAKE_* environment variables override the file's settings.
     #[arg(long, value_name = "NAME")]
     pub connection: Option<String>,
-    /// Warehouse table to read, as [database.]schema.]table [default: the plugin's table,
-    /// in the connection's database and schema].
+    /// Databricks profile in ~/.databrickscfg ($DATABRICKS_CONFIG_FILE)
+    /// [default: DATABRICKS_CONFIG_PROFILE, else DEFAULT]; DATABRICKS_* variables override it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Databricks SQL warehouse id [default: DATABRICKS_WAREHOUSE_ID, else the profile's
+    /// warehouse_id or http_path].
+    #[arg(long, value_name = "ID")]
+    pub warehouse_id: Option<String>,
+    /// Warehouse table to read, as [database.]schema.]table (Databricks:
+    /// [catalog.]schema.]table) [default: the plugin's table, in the connection's database and
+    /// schema].
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
-    /// Print the SQL that --source snowflake (or --pushdown) would run, and exit without
+    /// Print the SQL that --source snowflake|databricks (or --pushdown) would run, and exit without
     /// connecting.
     #[arg(long)]
     pub dry_run: bool,
@@ -177,12 +189,16 @@ impl RunArgs {
         self.plugin.as_ref().expect("a plugin run has a plugin")
     }
 
-    fn source(&self) -> anyhow::Result<Box<dyn OpenSource>> {
+    fn source(&self, interrupted: &Arc<AtomicBool>) -> anyhow::Result<Box<dyn OpenSource>> {
         match self.source_kind() {
             SourceKind::Files => {
                 anyhow::ensure!(
-                    self.connection.is_none() && self.table.is_none() && !self.dry_run,
-                    "--connection, --table and --dry-run go with --source snowflake"
+                    self.connection.is_none()
+                        && self.profile.is_none()
+                        && self.warehouse_id.is_none()
+                        && self.table.is_none()
+                        && !self.dry_run,
+                    "--connection, --profile, --warehouse-id, --table and --dry-run go with --source snowflake|databricks"
                 );
                 let input = self.input.clone().ok_or_else(|| {
                     anyhow::anyhow!("--input PATH is required (or --source snowflake)")
@@ -195,7 +211,16 @@ impl RunArgs {
                 }))
             }
             SourceKind::Warehouse(Warehouse::Databricks) => {
-                anyhow::bail!("--source databricks runs in the warehouse: add --pushdown")
+                anyhow::ensure!(
+                    self.input.is_none(),
+                    "--input reads files; --source databricks reads the warehouse (drop one)"
+                );
+                Ok(Box::new(DatabricksTable {
+                    settings: Box::new(self.databricks_settings()?),
+                    table: self.table.clone(),
+                    progress: Some(databricks::progress_line(self.quiet || self.json, "")),
+                    interrupt: Some(interrupted.clone()),
+                }))
             }
             SourceKind::Warehouse(Warehouse::Snowflake) => {
                 anyhow::ensure!(
@@ -208,6 +233,10 @@ impl RunArgs {
                 }))
             }
         }
+    }
+
+    pub fn databricks_settings(&self) -> anyhow::Result<Settings> {
+        databricks::settings(self.profile.as_deref(), self.warehouse_id.as_deref())
     }
 
     pub fn snowflake_connection(&self) -> anyhow::Result<ConnectionSettings> {
@@ -246,9 +275,10 @@ impl RunArgs {
     }
 
     fn plan(&self) -> anyhow::Result<RunPlan> {
+        let interrupted = Arc::default();
         Ok(RunPlan {
             plugin: self.plugin().clone(),
-            source: self.source()?,
+            source: self.source(&interrupted)?,
             window: self.window()?,
             options: self.options.clone(),
             batch_rows: self.batch_rows as usize,
@@ -256,7 +286,7 @@ impl RunArgs {
             load: self.load_options()?,
             allow_empty: self.allow_empty,
             export: None,
-            interrupted: Arc::default(),
+            interrupted,
         })
     }
 }
