@@ -6,6 +6,7 @@ mod databricks;
 mod init;
 mod inspect;
 mod new;
+mod output;
 mod plugin_args;
 mod project_file;
 mod project_pushdown;

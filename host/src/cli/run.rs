@@ -4,7 +4,6 @@
 
 use chrono::NaiveDate;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,11 +12,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::databricks;
+use super::output::{Output, progress_bar, show_progress};
 use super::plugin_args::CacheArgs;
 use rechost::plugin::{LimitNames, Limits, LoadOptions};
-use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, Progress, RunError, RunPlan};
-use rechost::sink::s3::S3Settings;
-use rechost::sink::{Destination, LocalDir, S3Dir};
+use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, RunError, RunPlan};
 use rechost::source::{FileInput, OpenSource};
 use rechost::warehouse::Warehouse;
 use rechost::warehouse::databricks::{DatabricksTable, Settings};
@@ -291,79 +289,6 @@ impl RunArgs {
     }
 }
 
-/// Where the datasets go.
-pub enum Output {
-    Local(LocalDir),
-    S3(S3Dir),
-}
-
-impl Output {
-    fn open(args: &RunArgs, out: &str) -> anyhow::Result<Self> {
-        if out.starts_with("s3://") {
-            Self::s3(out, args.s3_endpoint.clone(), args.s3_part_size_mib)
-        } else {
-            Ok(Output::Local(LocalDir::open(out)?))
-        }
-    }
-
-    /// The local output folder (never read back as input).
-    pub fn local_root(&self) -> Option<&std::path::Path> {
-        match self {
-            Output::Local(dir) => Some(dir.root()),
-            Output::S3(_) => None,
-        }
-    }
-
-    pub fn s3(url: &str, endpoint: Option<String>, part_size_mib: u64) -> anyhow::Result<Self> {
-        let settings = S3Settings {
-            endpoint,
-            part_size: (part_size_mib << 20) as usize,
-        };
-        Ok(Output::S3(S3Dir::connect(url, &settings)?))
-    }
-
-    pub fn destination(&self) -> &dyn Destination {
-        match self {
-            Output::Local(dir) => dir,
-            Output::S3(dir) => dir,
-        }
-    }
-
-    pub fn bytes_uploaded(&self) -> Option<u64> {
-        match self {
-            Output::Local(_) => None,
-            Output::S3(dir) => Some(dir.bytes_uploaded()),
-        }
-    }
-}
-
-/// The progress bar: a spinner, then a bar once the source knows its row count.
-fn progress_bar(hidden: bool) -> ProgressBar {
-    if hidden {
-        return ProgressBar::hidden();
-    }
-    ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
-            .expect("valid template"),
-    )
-}
-
-fn show_progress(bar: &ProgressBar, output: &Output, p: Progress) {
-    if let Some(total) = p.rows_total.filter(|&t| bar.length() != Some(t)) {
-        bar.set_length(total);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
-            )
-            .expect("valid template"),
-        );
-    }
-    bar.set_position(p.rows_read);
-    if let Some(bytes) = output.bytes_uploaded() {
-        bar.set_message(format!("{} uploaded", indicatif::HumanBytes(bytes)));
-    }
-}
-
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Not `required` in clap: a project run takes its output from the project file.
     let Some(out) = args.out.clone() else {
@@ -383,7 +308,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("interrupted: stopping and cleaning up (press Ctrl-C again to exit now)");
     })?;
-    let output = Output::open(&args, &out)?;
+    let output = Output::open(&out, args.s3_endpoint.clone(), args.s3_part_size_mib)?;
     let bar = progress_bar(args.quiet || args.json);
     let summary = run::run(&plan, output.destination(), &|p| {
         show_progress(&bar, &output, p)
