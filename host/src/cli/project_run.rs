@@ -129,6 +129,7 @@ fn run_domain(
     let source: Box<dyn OpenSource> = match (&locked.domain.source.value, connection) {
         (DomainSource::Files(input), _) => Box::new(FileInput {
             input: input.clone(),
+            exclude: None, // main computes this from the output; kept as before here
         }),
         (DomainSource::Table(table), Some(connection)) => Box::new(SnowflakeTable {
             connection: Box::new(connection.clone()),
