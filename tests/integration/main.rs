@@ -35,6 +35,7 @@ mod project;
 mod project_warehouse;
 mod s3;
 mod sample_runs;
+mod sample_shape;
 mod sandbox;
 mod snowflake;
 mod warehouse;
