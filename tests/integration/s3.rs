@@ -276,3 +276,54 @@ fn endpoint_lost_mid_upload_leaves_no_parts_and_the_previous_dataset() {
         "the previous dataset changed"
     );
 }
+
+#[test]
+fn a_second_run_into_the_same_prefix_fails_at_once_and_a_killed_runs_lock_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = misbehave_events(dir.path(), 1000);
+    let out = url("locked-prefix");
+    let args = |mode: &str| {
+        let mut args = misbehave_args(&input, Path::new(&out), mode, &["--quiet"]);
+        args.extend(
+            [
+                "--batch-rows",
+                "1",
+                "--workers",
+                "1",
+                "--s3-endpoint",
+                &moto().endpoint,
+            ]
+            .map(String::from),
+        );
+        args
+    };
+    let mut slow = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
+        .args(args("slow"))
+        .envs(aws_env(&moto().writer))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The lock is taken before the first batch: wait until it exists.
+    let checker = Checker::new(moto());
+    let started = std::time::Instant::now();
+    while checker.objects("locked-prefix").is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no lock object appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = rechost_with_env(args("ok"), aws_env(&moto().writer));
+    second.assert_failed_with(
+        1,
+        &[
+            "being written by another rechost run",
+            &format!("pid {}", slow.id()),
+        ],
+    );
+    // SIGKILL: the lock stays; the next run names it and how to remove it once nobody writes.
+    slow.kill().unwrap();
+    slow.wait().unwrap();
+    let third = rechost_with_env(args("ok"), aws_env(&moto().writer));
+    third.assert_failed_with(1, &["if no run is writing there, delete", ".rechost.lock"]);
+}

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use super::{Destination, SinkError, StagedObject};
 
+mod lock;
+
 /// S3's smallest part (except the last one).
 pub const MIN_PART_SIZE: usize = 5 << 20;
 pub const DEFAULT_PART_SIZE: usize = 8 << 20;
@@ -73,9 +75,15 @@ impl Shared {
     }
 }
 
-/// `s3://bucket/prefix` as an output root.
+/// `s3://bucket/prefix` as an output root, locked for one run while it exists.
 pub struct S3Dir {
     shared: Arc<Shared>,
+}
+
+impl Drop for S3Dir {
+    fn drop(&mut self) {
+        lock::release(&self.shared);
+    }
 }
 
 /// Splits `s3://bucket/some/prefix` into bucket and prefix (no trailing `/`).
@@ -146,6 +154,7 @@ impl S3Dir {
                 .send(),
         );
         probe.map_err(|e| shared.error("", e))?;
+        lock::acquire(&shared)?;
         Ok(Self { shared })
     }
 

@@ -1,0 +1,68 @@
+//! One run at a time per S3 output prefix: a lock object created only if absent
+//! (`If-None-Match: *`, atomic in S3), naming its holder, deleted when the run ends. A run
+//! killed with SIGKILL cannot delete it: the next run then fails naming the holder and its age,
+//! and says how to remove it once no run is writing.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+
+use super::Shared;
+use crate::sink::{LOCK_FILE, SinkError};
+
+pub(super) fn acquire(shared: &Shared) -> Result<(), SinkError> {
+    let key = shared.key(LOCK_FILE);
+    let holder = format!(
+        "pid {} since {}",
+        std::process::id(),
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let put = shared.runtime.block_on(
+        (shared.client.put_object())
+            .bucket(&shared.bucket)
+            .key(&key)
+            .if_none_match("*")
+            .body(ByteStream::from(holder.into_bytes()))
+            .send(),
+    );
+    match put {
+        Ok(_) => Ok(()),
+        Err(error) if error.code() == Some("PreconditionFailed") => Err(SinkError::Locked {
+            root: shared.url(""),
+            holder: format!(
+                "{}; if no run is writing there, delete {}",
+                current_holder(shared, &key),
+                shared.url(LOCK_FILE)
+            ),
+        }),
+        Err(error) => Err(shared.error(LOCK_FILE, error)),
+    }
+}
+
+fn current_holder(shared: &Shared, key: &str) -> String {
+    let got = shared.runtime.block_on(
+        shared
+            .client
+            .get_object()
+            .bucket(&shared.bucket)
+            .key(key)
+            .send(),
+    );
+    let Ok(object) = got else {
+        return "holder unknown".into();
+    };
+    let body = shared.runtime.block_on(object.body.collect());
+    body.map(|b| String::from_utf8_lossy(&b.into_bytes()).trim().to_string())
+        .unwrap_or_else(|_| "holder unknown".into())
+}
+
+pub(super) fn release(shared: &Shared) {
+    let key = shared.key(LOCK_FILE);
+    let _ = shared.runtime.block_on(
+        shared
+            .client
+            .delete_object()
+            .bucket(&shared.bucket)
+            .key(key)
+            .send(),
+    );
+}
