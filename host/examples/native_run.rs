@@ -40,6 +40,8 @@ fn main() -> anyhow::Result<()> {
             .map(PathBuf::from)
             .or_else(|| dirs::cache_dir().map(|d| d.join("rechost"))),
         interrupted: Default::default(),
+        max_file_size: rechost::sink::split::DEFAULT_MAX_FILE_SIZE,
+        previous: None,
     };
     let engine = PluginEngine::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let (plugin, options) = pipeline::load_plugin(&engine, &plan)?;

@@ -6,6 +6,7 @@
 //! with [`readiness`] computed from the rows written.
 
 pub mod byte_map;
+pub mod diff;
 pub mod manifest;
 pub mod pipeline;
 pub mod plugin;
@@ -17,6 +18,7 @@ pub mod snowflake;
 pub mod source;
 pub mod sql;
 pub mod transform;
+pub mod validate;
 pub mod warehouse;
 pub mod window;
 pub mod workers;

@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use crate::manifest::{DatasetKind, Manifest};
 use crate::plugin::{CacheOutcome, Limits, Plugin, PluginEngine, PluginError, TransformResult};
-use crate::readiness::{ReadinessReport, ReadinessTracker};
+use crate::readiness::html::{self, Provenance};
+use crate::readiness::{ImportFit, ReadinessReport, ReadinessTracker};
 use crate::reduce::EntityReducer;
 use crate::sink::{
     DatasetWriter, Destination, SinkError, StagedDataset, encode_csv_rows, stage_bytes,
@@ -34,6 +35,8 @@ pub enum RunError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Sink(#[from] SinkError),
+    #[error(transparent)]
+    Report(#[from] html::HtmlError),
     #[error("plugin options: {0}")]
     Options(#[from] crate::manifest::ManifestError),
     #[error("cannot start the WebAssembly engine: {0}")]
@@ -76,6 +79,10 @@ pub struct RunPlan {
     pub cache_dir: Option<PathBuf>,
     /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
     pub interrupted: Arc<AtomicBool>,
+    /// Largest CSV part (bytes); larger datasets are split into parts.
+    pub max_file_size: u64,
+    /// A previous run to compare with in the HTML report.
+    pub previous: Option<crate::diff::Snapshot>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -186,7 +193,7 @@ pub fn run_transform(
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
-    let mut datasets = DatasetStates::new(manifest, destination)?;
+    let mut datasets = DatasetStates::new(manifest, destination, plan.max_file_size)?;
     let mut counts = Counts::default();
 
     let settings = WorkerSettings {
@@ -227,7 +234,12 @@ pub fn run_transform(
         return Err(RunError::Interrupted);
     }
     let (staged, readiness) = datasets.finish(destination, reducers)?;
-    let readiness_report = readiness.report(manifest, counts.dropped.clone());
+    let (readiness_report, comparison) = crate::diff::report_with_previous(
+        readiness,
+        manifest,
+        counts.dropped.clone(),
+        plan.previous.as_ref(),
+    );
     let info = transformer.info();
     let readiness_key = readiness_key(&manifest.domain);
     let readiness_json = serde_json::to_vec_pretty(&ReadinessFile {
@@ -241,6 +253,18 @@ pub fn run_transform(
         readiness: &readiness_report,
     })
     .expect("serialisable");
+    let provenance = Provenance {
+        plugin_name: &info.name,
+        plugin_version: &info.version,
+        plugin_sha256: &info.sha256,
+        window: &plan.window,
+    };
+    let page = html::render(&readiness_report, &provenance, comparison.as_ref())?;
+    let staged_html = stage_bytes(
+        destination,
+        &html::html_key(&manifest.domain),
+        page.as_bytes(),
+    )?;
     let staged_report = stage_bytes(destination, &readiness_key, &readiness_json)?;
 
     // Everything is complete: make it visible, the readiness report last (it marks a
@@ -264,6 +288,7 @@ pub fn run_transform(
         staged.commit().map_err(|e| partial(&touched, e))?;
         summaries.push(summary);
     }
+    staged_html.commit().map_err(|e| partial(&summaries, e))?;
     staged_report.commit().map_err(|e| partial(&summaries, e))?;
 
     Ok(RunSummary {
@@ -352,12 +377,16 @@ struct DatasetStates {
 }
 
 impl DatasetStates {
-    fn new(manifest: &Manifest, destination: &dyn Destination) -> Result<Self, SinkError> {
+    fn new(
+        manifest: &Manifest,
+        destination: &dyn Destination,
+        max_file_size: u64,
+    ) -> Result<Self, SinkError> {
         Ok(Self {
             writers: manifest
                 .datasets
                 .iter()
-                .map(|spec| DatasetWriter::create(destination, spec))
+                .map(|spec| DatasetWriter::create_split(destination, spec, max_file_size))
                 .collect::<Result<_, _>>()?,
             returned: vec![0; manifest.datasets.len()],
             readiness: ReadinessTracker::new(manifest),
@@ -418,8 +447,27 @@ impl DatasetStates {
             for batch in &batches {
                 readiness.observe(index, batch);
             }
-            staged.push((writer.finish(destination)?, rows_returned));
+            let finished = writer.finish(destination)?;
+            readiness.record_csv(import_fit(destination, &finished));
+            staged.push((finished, rows_returned));
         }
         Ok((staged, readiness))
     }
+}
+
+/// Which import modes a staged dataset's CSV fits, and where to import it from.
+fn import_fit(destination: &dyn Destination, staged: &StagedDataset) -> ImportFit {
+    let sizes = staged.csv_part_sizes();
+    let from = match sizes.len() {
+        1 => destination.location(&crate::sink::split::part_key(&staged.name, 1)),
+        _ => destination.location(&format!("{}/", staged.name)),
+    };
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    ImportFit::new(
+        &staged.name,
+        sizes.iter().sum(),
+        sizes.len() as u64,
+        largest,
+        from,
+    )
 }

@@ -18,6 +18,7 @@ mod ecommerce_fixture;
 mod ecommerce_rules;
 mod input_errors;
 mod media;
+mod readiness;
 mod s3;
 mod sample_runs;
 mod sandbox;

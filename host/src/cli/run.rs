@@ -114,6 +114,15 @@ pub struct RunArgs {
     /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
     #[arg(long)]
     require_ready: bool,
+    /// Largest CSV file per dataset, e.g. 1GB (what one INCREMENTAL import takes) or 500MB;
+    /// larger datasets are split into parts, each with the header [default: 100GB, what one
+    /// FULL import takes].
+    #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
+    max_file_size: Option<u64>,
+    /// A previous run to compare with in the HTML report: its output folder or its
+    /// readiness-<domain>.json (local).
+    #[arg(long, value_name = "PATH")]
+    previous: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -188,6 +197,14 @@ impl RunArgs {
             },
             cache_dir: super::cache_dir(self.cache_dir.clone(), self.no_cache),
             interrupted: Arc::default(),
+            max_file_size: self
+                .max_file_size
+                .unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
+            previous: self
+                .previous
+                .as_deref()
+                .map(rechost::diff::Snapshot::load)
+                .transpose()?,
         })
     }
 }
@@ -455,6 +472,10 @@ fn describe(s: &RunSummary) -> String {
         }
     }
     line(format!("report     {}", s.readiness_location));
+    line(format!(
+        "           {}",
+        s.readiness_location.trim_end_matches(".json").to_string() + ".html"
+    ));
     if !s.plugin_log.is_empty() {
         line(format!("plugin output:\n{}", s.plugin_log.trim_end()));
     }
