@@ -376,8 +376,16 @@ fn diff_shows_counts_and_ids_gained_and_lost() {
     // The run given --previous shows the same comparison in its page.
     let page = std::fs::read_to_string(late.join("readiness-ecommerce.html")).unwrap();
     assert!(page.contains("Since the previous run"));
-    let users = format!("+{} / -{}", diff["users_gained"], diff["users_lost"]);
-    assert!(page.contains(&users), "{users} not in the page");
+    for (what, key, sign) in [
+        ("users gained", "users_gained", "+"),
+        ("users lost", "users_lost", "-"),
+    ] {
+        let row = format!(
+            "<td>{what}</td><td class=\"num\"></td><td class=\"num\"></td><td class=\"num\">{sign}{}</td>",
+            diff[key]
+        );
+        assert!(page.contains(&row), "{row} not in the page");
+    }
 }
 
 #[test]

@@ -184,28 +184,24 @@ impl RunDiff {
     /// The rows of the comparison, the gained and lost ids first.
     pub fn rows(&self) -> Vec<[String; 4]> {
         let mut rows = Vec::new();
-        let known =
-            |n: Option<u64>| n.map_or("unknown (a report has no ids)".into(), |n| n.to_string());
-        rows.push([
-            "users gained / lost".to_string(),
-            String::new(),
-            String::new(),
-            format!(
-                "+{} / -{}",
-                known(self.users_gained),
-                known(self.users_lost)
-            ),
-        ]);
-        rows.push([
-            "items gained / lost".to_string(),
-            String::new(),
-            String::new(),
-            format!(
-                "+{} / -{}",
-                known(self.items_gained),
-                known(self.items_lost)
-            ),
-        ]);
+        let known = |sign: &str, n: Option<u64>| {
+            n.map_or("unknown (a report has no ids)".into(), |n| {
+                format!("{sign}{n}")
+            })
+        };
+        for (what, n, sign) in [
+            ("users gained", self.users_gained, "+"),
+            ("users lost", self.users_lost, "-"),
+            ("items gained", self.items_gained, "+"),
+            ("items lost", self.items_lost, "-"),
+        ] {
+            rows.push([
+                what.to_string(),
+                String::new(),
+                String::new(),
+                known(sign, n),
+            ]);
+        }
         rows.extend(self.changes.iter().map(|c| {
             [
                 c.what.clone(),
