@@ -122,10 +122,10 @@ def test_sample_page_renders_every_chart(chromium, sample_page, tmp_path, scheme
         svg = page.locator(f"#chart-{chart} svg")
         assert svg.count() == 1, chart
         box = svg.bounding_box()
-        assert box["width"] > 300 and box["height"] > 80, (chart, box)
+        assert box["width"] > 300 and box["height"] > 50, (chart, box)
         shapes = page.locator(f"#chart-{chart} svg rect, #chart-{chart} svg polyline, "
                               f"#chart-{chart} svg circle, #chart-{chart} svg text")
-        assert shapes.count() > 3, chart
+        assert shapes.count() >= 2, chart
     # Sample data passes the minimum: the top says so.
     assert "Ready" in page.locator("#verdict .headline").inner_text()
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")

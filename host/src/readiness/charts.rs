@@ -161,6 +161,7 @@ pub fn popularity(popularity: &ItemPopularity) -> Result<String, ChartError> {
     svg("item popularity", 300, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(40)
             .y_label_area_size(64)
             .build_cartesian_2d(0f64..100f64, 0f64..100f64)?;
