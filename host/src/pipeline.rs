@@ -448,19 +448,20 @@ impl DatasetStates {
                 readiness.observe(index, batch);
             }
             let finished = writer.finish(destination)?;
-            readiness.record_csv(import_fit(destination, &finished));
+            readiness.record_csv(import_fit(&finished));
             staged.push((finished, rows_returned));
         }
         Ok((staged, readiness))
     }
 }
 
-/// Which import modes a staged dataset's CSV fits, and where to import it from.
-fn import_fit(destination: &dyn Destination, staged: &StagedDataset) -> ImportFit {
+/// Which import modes a staged dataset's CSV fits, and what to import, relative to the
+/// output root (the report holds no run-specific paths).
+fn import_fit(staged: &StagedDataset) -> ImportFit {
     let sizes = staged.csv_part_sizes();
     let from = match sizes.len() {
-        1 => destination.location(&crate::sink::split::part_key(&staged.name, 1)),
-        _ => destination.location(&format!("{}/", staged.name)),
+        1 => crate::sink::split::part_key(&staged.name, 1),
+        _ => format!("{}/", staged.name),
     };
     let largest = sizes.iter().copied().max().unwrap_or(0);
     ImportFit::new(

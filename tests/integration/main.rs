@@ -23,4 +23,5 @@ mod s3;
 mod sample_runs;
 mod sandbox;
 mod snowflake;
+mod validate_diff;
 mod warehouse;

@@ -455,6 +455,9 @@ fn describe(s: &RunSummary) -> String {
     for p in r.minimum.problems.iter().chain(&r.import_limits.problems) {
         line(format!("           - {p}"));
     }
+    for w in &r.warnings {
+        line(format!("           warning: {w}"));
+    }
     if r.ready && !r.recommended.met {
         line(format!(
             "           below the recommended {}",

@@ -156,7 +156,8 @@ pub struct ImportFit {
     pub incremental: bool,
     /// Every part fits an INCREMENTAL job of its own.
     pub parts_incremental: bool,
-    /// Where to point the import job.
+    /// What to point the import job at: a file, or a folder (ending in `/`: the slash is
+    /// needed); relative to the output root in a run's report.
     pub import_from: String,
 }
 

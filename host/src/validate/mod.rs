@@ -127,17 +127,8 @@ fn validate_dataset(
     store: &dyn Store,
     folder: &str,
 ) -> Result<(Option<DatasetValidation>, Vec<Problem>), ValidateError> {
-    let schema_key = format!("{folder}schema.avsc");
-    let schema_file = store.display(&schema_key);
-    let mut text = String::new();
-    store
-        .read(&schema_key)?
-        .read_to_string(&mut text)
-        .map_err(|source| ValidateError::Read {
-            path: schema_file.clone(),
-            source,
-        })?;
-    let schema = match schema::parse(&text) {
+    let schema_file = store.display(&format!("{folder}schema.avsc"));
+    let schema = match read_schema(store, folder)? {
         Ok(schema) => schema,
         Err(message) => return Ok((None, vec![problem(schema_file, Severity::Error, message)])),
     };
@@ -177,19 +168,7 @@ fn validate_dataset(
             format!("{}: {}", check.rule, check.detail),
         ));
     }
-    let sizes: Vec<u64> = parts.iter().map(|(_, size)| *size).collect();
-    let import_from = match parts.len() {
-        1 => store.display(&parts[0].0),
-        _ => format!("{}/", folder_shown.trim_end_matches('/')),
-    };
-    let largest = sizes.iter().copied().max().unwrap_or(0);
-    let fit = ImportFit::new(
-        &name,
-        sizes.iter().sum(),
-        parts.len() as u64,
-        largest,
-        import_from,
-    );
+    let fit = import_fit(store, &name, folder, &parts);
     if !fit.full && !fit.parts_incremental {
         problems.push(problem(
             folder_shown.clone(),
@@ -209,6 +188,39 @@ fn validate_dataset(
         import_fit: fit,
     };
     Ok((Some(dataset), problems))
+}
+
+/// The folder's `schema.avsc`, or what is wrong with it.
+fn read_schema(
+    store: &dyn Store,
+    folder: &str,
+) -> Result<Result<schema::Schema, String>, ValidateError> {
+    let key = format!("{folder}schema.avsc");
+    let mut text = String::new();
+    (store.read(&key)?)
+        .read_to_string(&mut text)
+        .map_err(|source| ValidateError::Read {
+            path: store.display(&key),
+            source,
+        })?;
+    Ok(schema::parse(&text))
+}
+
+/// Which import modes the CSV parts (key, size) fit, and where to import them from.
+fn import_fit(store: &dyn Store, name: &str, folder: &str, parts: &[(String, u64)]) -> ImportFit {
+    let sizes: Vec<u64> = parts.iter().map(|(_, size)| *size).collect();
+    let import_from = match parts.len() {
+        1 => store.display(&parts[0].0),
+        _ => format!("{}/", store.display(folder).trim_end_matches('/')),
+    };
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    ImportFit::new(
+        name,
+        sizes.iter().sum(),
+        parts.len() as u64,
+        largest,
+        import_from,
+    )
 }
 
 /// Interactions that import but are too few to train on.
