@@ -175,14 +175,28 @@ pub fn popularity(popularity: &ItemPopularity) -> Result<String, ChartError> {
         chart.draw_series(LineSeries::new([(0.0, 0.0), (100.0, 100.0)], diagonal))?;
         let points = popularity.curve.iter().map(|[x, y]| (x * 100.0, y * 100.0));
         chart.draw_series(LineSeries::new(points, PALETTE[0].stroke_width(3)))?;
-        for (x, share) in [
-            (1.0, popularity.top_1_percent_share),
-            (10.0, popularity.top_10_percent_share),
-        ] {
-            let y = share * 100.0;
+        // Markers where the top 1% and 10% of items (at least one item) end; one label when
+        // both are the same items.
+        let items = popularity.items.max(1) as f64;
+        let mut marks = vec![(
+            "1%",
+            popularity.top_1_percent_items,
+            popularity.top_1_percent_share,
+        )];
+        if popularity.top_10_percent_items != popularity.top_1_percent_items {
+            marks.push((
+                "10%",
+                popularity.top_10_percent_items,
+                popularity.top_10_percent_share,
+            ));
+        } else {
+            marks[0].0 = "1% and 10%";
+        }
+        for (what, top, share) in marks {
+            let (x, y) = (top as f64 / items * 100.0, share * 100.0);
             chart.draw_series([Circle::new((x, y), 5, PALETTE[1].filled())])?;
-            let text = format!("top {x:.0}%: {y:.0}% of interactions");
-            chart.draw_series([Text::new(text, (x + 2.0, (y - 8.0).max(2.0)), FONT)])?;
+            let text = format!("top {what} ({top} items): {y:.0}% of interactions");
+            chart.draw_series([Text::new(text, (x + 2.0, (y - 4.0).max(8.0)), FONT)])?;
         }
         Ok(())
     })

@@ -252,17 +252,16 @@ fn charts(report: &ReadinessReport) -> Result<Vec<Chart>, ChartError> {
             legend: Vec::new(),
         });
     }
+    if report.dropped_rows.is_empty() {
+        return Ok(out); // the section says so in words
+    }
     let dropped: Vec<(String, u64, _)> = (report.dropped_rows.iter())
         .map(|(reason, &n)| (reason.clone(), n, PALETTE[9]))
         .collect();
     out.push(Chart {
         id: "dropped",
         title: "Rows dropped, by reason",
-        note: if dropped.is_empty() {
-            "none".into()
-        } else {
-            format!("{} rows", dropped.iter().map(|d| d.1).sum::<u64>())
-        },
+        note: format!("{} rows", dropped.iter().map(|d| d.1).sum::<u64>()),
         svg: charts::labelled_bars("rows dropped", &dropped)?,
         legend: Vec::new(),
     });

@@ -69,6 +69,10 @@ pub struct ItemPopularity {
     /// Share (0 to 1) of the interactions that the most popular 1% / 10% of items have.
     pub top_1_percent_share: f64,
     pub top_10_percent_share: f64,
+    /// How many items those are (at least one), of `items`.
+    pub top_1_percent_items: u64,
+    pub top_10_percent_items: u64,
+    pub items: u64,
     /// Items with a single interaction (the far end of the long tail).
     pub items_with_1_interaction: u64,
     /// `[share of items, share of their interactions]`, items from most to least popular:
@@ -254,10 +258,8 @@ impl InteractionStats {
         }
         let items = counts.len();
         // The interactions of the top `fraction` of items (at least one item).
-        let share_of_top = |fraction: f64| {
-            let top = ((items as f64 * fraction).ceil() as usize).clamp(1, items);
-            cumulative[top - 1] as f64 / total as f64
-        };
+        let top_of = |fraction: f64| ((items as f64 * fraction).ceil() as usize).clamp(1, items);
+        let share_of_top = |fraction: f64| cumulative[top_of(fraction) - 1] as f64 / total as f64;
         let points = items.min(100);
         let curve = std::iter::once([0.0, 0.0])
             .chain((1..=points).map(|p| {
@@ -271,6 +273,9 @@ impl InteractionStats {
         ItemPopularity {
             top_1_percent_share: share_of_top(0.01),
             top_10_percent_share: share_of_top(0.10),
+            top_1_percent_items: top_of(0.01) as u64,
+            top_10_percent_items: top_of(0.10) as u64,
+            items: items as u64,
             items_with_1_interaction: counts.iter().filter(|&&n| n == 1).count() as u64,
             curve,
         }
