@@ -250,7 +250,7 @@ mod tests {
         ];
         let svg = users(&buckets).unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
-        assert_eq!(svg.matches("<rect").count() >= 2, true);
+        assert!(svg.matches("<rect").count() >= 2, "{svg}");
         assert!(!svg.contains("href"), "no external reference");
         let bars = labelled_bars("mix", &[("View".into(), 9, PALETTE[0])]).unwrap();
         assert!(bars.contains("View: 9 (100.0%)"), "{bars}");
