@@ -129,6 +129,15 @@ pub struct RunArgs {
     /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
     #[arg(long)]
     pub require_ready: bool,
+    /// Largest CSV file per dataset, e.g. 1GB (what one INCREMENTAL import takes) or 500MB;
+    /// larger datasets are split into parts, each with the header [default: 100GB, what one
+    /// FULL import takes].
+    #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// A previous run to compare with in the HTML report: its output folder or its
+    /// readiness-<domain>.json (local).
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
 }
 
 /// `--source`: local files, or a warehouse.
@@ -257,6 +266,14 @@ impl RunArgs {
             allow_empty: self.allow_empty,
             export: None,
             interrupted: Arc::default(),
+            max_file_size: self
+                .max_file_size
+                .unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
+            previous: self
+                .previous
+                .as_deref()
+                .map(rechost::diff::Snapshot::load)
+                .transpose()?,
         })
     }
 }

@@ -4,8 +4,11 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::RunError;
 use crate::manifest::DatasetKind;
 use crate::readiness::ReadinessReport;
+use crate::readiness::html::{self, Comparison, Provenance};
+use crate::sink::{Destination, StagedObject, stage_bytes};
 use crate::transform::PluginInfo;
 use crate::window::DateWindow;
 
@@ -80,4 +83,26 @@ pub fn readiness_json(info: &PluginInfo, window: &DateWindow, report: &Readiness
         readiness: report,
     })
     .expect("plain data serialises")
+}
+
+/// Stages the readiness reports of a run, the HTML page first and the JSON last, in the order
+/// they are committed (the JSON marks a finished run).
+pub(super) fn stage_reports(
+    info: &PluginInfo,
+    window: &DateWindow,
+    report: &ReadinessReport,
+    comparison: Option<&Comparison>,
+    destination: &dyn Destination,
+) -> Result<Vec<Box<dyn StagedObject>>, RunError> {
+    let provenance = Provenance {
+        plugin_name: &info.name,
+        plugin_version: &info.version,
+        plugin_sha256: &info.sha256,
+        window,
+    };
+    let page = html::render(report, &provenance, comparison)?;
+    let staged_html = stage_bytes(destination, &html::html_key(&info.domain), page.as_bytes())?;
+    let json = readiness_json(info, window, report);
+    let staged_json = stage_bytes(destination, &readiness_key(&info.domain), &json)?;
+    Ok(vec![staged_html, staged_json])
 }

@@ -14,6 +14,11 @@ use std::time::Duration;
 
 use super::{Destination, SinkError, StagedObject};
 
+// Reading back (validate): a child module, so it shares the client set up here.
+#[path = "s3_read.rs"]
+mod read;
+pub use read::S3Reader;
+
 /// S3's smallest part (except the last one).
 pub const MIN_PART_SIZE: usize = 5 << 20;
 pub const DEFAULT_PART_SIZE: usize = 8 << 20;
@@ -225,6 +230,54 @@ impl Destination for S3Dir {
 
     fn location(&self, key: &str) -> String {
         self.shared.url(key)
+    }
+
+    fn handle(&self) -> Arc<dyn Destination> {
+        Arc::new(S3Dir {
+            shared: self.shared.clone(),
+        })
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, SinkError> {
+        let shared = &self.shared;
+        let full = shared.key(prefix);
+        let root = shared.key("");
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let page = shared
+                .runtime
+                .block_on(
+                    (shared.client.list_objects_v2())
+                        .bucket(&shared.bucket)
+                        .prefix(&full)
+                        .set_continuation_token(token)
+                        .send(),
+                )
+                .map_err(|e| shared.error(prefix, e))?;
+            for object in page.contents() {
+                let key = object.key().unwrap_or_default();
+                let relative = key.strip_prefix(&root).unwrap_or(key);
+                keys.push(relative.trim_start_matches('/').to_string());
+            }
+            token = page.next_continuation_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(keys);
+            }
+        }
+    }
+
+    fn remove(&self, key: &str) -> Result<(), SinkError> {
+        let shared = &self.shared;
+        let request = (shared.client.delete_object())
+            .bucket(&shared.bucket)
+            .key(shared.key(key))
+            .send();
+        shared
+            .runtime
+            .block_on(request)
+            .map_err(|e| shared.error(key, e))?;
+        Ok(())
     }
 }
 
