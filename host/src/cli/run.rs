@@ -114,7 +114,7 @@ pub struct RunArgs {
     pub cache: CacheArgs,
     /// Refuse the plugin unless its sha256 is this (64 hex digits, as `rechost inspect` and
     /// every run summary print it).
-    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    #[arg(long, value_name = "HEX", value_parser = super::plugin_args::parse_sha256)]
     pub plugin_sha256: Option<String>,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
@@ -406,12 +406,4 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn parse_sha256(text: &str) -> Result<String, String> {
-    if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(text.to_ascii_lowercase())
-    } else {
-        Err("expected 64 hexadecimal digits".into())
-    }
 }

@@ -169,19 +169,14 @@ pub fn run_transform(
     counts.check_not_empty(staged.iter().map(|(s, _)| s.rows).sum(), plan)?;
     let dropped_rows = counts.dropped.into_map();
     // Readiness and the commit see only the written datasets.
-    let (readiness, comparison) = crate::diff::report_with_previous(
+    let info = transformer.info();
+    let (readiness, reports) = summary::report(
+        &info,
+        &plan.window,
+        plan.previous.as_ref(),
         readiness,
         &export.written,
         dropped_rows.clone(),
-        plan.previous.as_ref(),
-    );
-    let info = transformer.info();
-    let readiness_key = readiness_key(&manifest.domain);
-    let reports = summary::stage_reports(
-        &info,
-        &plan.window,
-        &readiness,
-        comparison.as_ref(),
         destination,
     )?;
     let datasets = commit(staged, reports, &export.written, destination)?;
@@ -196,7 +191,7 @@ pub fn run_transform(
         datasets,
         dropped_rows,
         readiness,
-        readiness_location: destination.location(&readiness_key),
+        readiness_location: destination.location(&readiness_key(&manifest.domain)),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         plugin_log,
     })

@@ -239,45 +239,12 @@ impl Destination for S3Dir {
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>, SinkError> {
-        let shared = &self.shared;
-        let full = shared.key(prefix);
-        let root = shared.key("");
-        let mut keys = Vec::new();
-        let mut token = None;
-        loop {
-            let page = shared
-                .runtime
-                .block_on(
-                    (shared.client.list_objects_v2())
-                        .bucket(&shared.bucket)
-                        .prefix(&full)
-                        .set_continuation_token(token)
-                        .send(),
-                )
-                .map_err(|e| shared.error(prefix, e))?;
-            for object in page.contents() {
-                let key = object.key().unwrap_or_default();
-                let relative = key.strip_prefix(&root).unwrap_or(key);
-                keys.push(relative.trim_start_matches('/').to_string());
-            }
-            token = page.next_continuation_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(keys);
-            }
-        }
+        let objects = self.list_with_sizes(prefix)?;
+        Ok(objects.into_iter().map(|(key, _)| key).collect())
     }
 
     fn remove(&self, key: &str) -> Result<(), SinkError> {
-        let shared = &self.shared;
-        let request = (shared.client.delete_object())
-            .bucket(&shared.bucket)
-            .key(shared.key(key))
-            .send();
-        shared
-            .runtime
-            .block_on(request)
-            .map_err(|e| shared.error(key, e))?;
-        Ok(())
+        self.delete(key)
     }
 }
 

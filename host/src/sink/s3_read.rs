@@ -1,5 +1,6 @@
 //! Reading objects back from an S3 prefix (`rechost validate s3://...`): listing with sizes,
-//! and ranged GETs so a large CSV streams through in chunks.
+//! and ranged GETs so a large CSV streams through in chunks; and removing an object (CSV
+//! parts a later run no longer writes).
 
 use std::io::Read;
 use std::sync::Arc;
@@ -11,6 +12,17 @@ use crate::sink::SinkError;
 const CHUNK: u64 = 8 << 20;
 
 impl S3Dir {
+    /// Removes the object `key` (absent is fine: S3 deletes are idempotent).
+    pub(super) fn delete(&self, key: &str) -> Result<(), SinkError> {
+        let shared = &self.shared;
+        let request = (shared.client.delete_object())
+            .bucket(&shared.bucket)
+            .key(shared.key(key))
+            .send();
+        (shared.runtime.block_on(request)).map_err(|e| shared.error(key, e))?;
+        Ok(())
+    }
+
     /// Keys (relative to the prefix) and sizes of the objects under `prefix`.
     pub fn list_with_sizes(&self, prefix: &str) -> Result<Vec<(String, u64)>, SinkError> {
         let shared = &self.shared;
