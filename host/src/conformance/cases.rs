@@ -54,7 +54,7 @@ fn text(case: Case, row: usize) -> Option<String> {
         Case::Unicode => {
             Some(["é", "日本語", "👩‍👩‍👧", "\u{202e}rtl", "a\u{301}", "ß/Ω|∑"][row % 6].to_string())
         }
-        Case::LongIds => Some(if row % 2 == 0 {
+        Case::LongIds => Some(if row.is_multiple_of(2) {
             "x".repeat(256)
         } else {
             "é".repeat(256)
