@@ -9,14 +9,24 @@
   (d) io-floor    the same pipeline reading the same Parquet and writing four of its columns as
                   CSV + Parquet, no transform: the I/O floor.
 
-Prints wall time, rows/s, CPU seconds and peak RSS of each, and the ratios rechost/DuckDB
-(throughput) and rechost/native. Repetitions are interleaved (each round runs every mode once),
-so a shared machine's drift in speed shifts every mode alike instead of skewing the ratios. Usage:
-  python3 bench/e2e.py [--rows N] [--reps R] [--threads T] [--batch-rows B] [--no-build]
+Runs that for each key distribution of a matrix (`rechost sample` knobs, counts scaled to --rows):
+  classic      the default sample (rows/25 users, 60% with short numeric login ids, rows/100 items);
+  short        few keys with short ids (rows/500 numeric users, 2k numeric items);
+  long-users   many users with long ids (12% of rows distinct users, all 64-character hex ids,
+               i.e. 600k at 5M rows; 3.5k items; 68% of rows interactions), like users' exports;
+  many-items   many items, skewed (rows/10 UUID items, Zipf 1.1 popularity).
+
+Prints, per distribution, wall time, rows/s, CPU seconds and peak RSS of each mode, the ratios
+rechost/DuckDB (throughput) and rechost/native, and the distinct users and items rechost kept;
+then a summary table. Repetitions are interleaved (each round runs every mode once), so a shared
+machine's drift in speed shifts every mode alike instead of skewing the ratios. Usage:
+  python3 bench/e2e.py [--rows N] [--reps R] [--threads T] [--dists a,b] [--batch-rows B]
+                       [--only rechost,duckdb,native,io] [--no-build]
 
 Needs: `pip install -r bench/requirements.txt`; builds rechost and the example (release) itself."""
 
 import argparse
+import glob
 import os
 import shutil
 import statistics
@@ -31,6 +41,26 @@ RECHOST = os.path.join(TARGET, "release", "rechost")
 NATIVE = os.path.join(TARGET, "release", "examples", "native_run")
 PLUGIN = os.path.join(TARGET, "wasm32-wasip2", "release", "ecommerce.wasm")
 WINDOW = ("2024-03-01", "2024-03-10")
+
+
+def distributions(rows):
+    """`rechost sample` flags per distribution; counts scale with the row count."""
+    scaled = lambda per_row, least: str(max(least, int(rows * per_row)))
+    return {
+        "classic": [],
+        "short": ["--users", scaled(1 / 500, 10), "--user-ids", "numeric", "--items", "2000",
+                  "--item-ids", "numeric"],
+        "long-users": ["--users", scaled(0.12, 10), "--user-ids", "hex64", "--logged-in", "0",
+                       "--items", "3500", "--interactions", "68"],
+        "many-items": ["--items", scaled(1 / 10, 12), "--item-ids", "uuid", "--item-zipf", "1.1"],
+    }
+
+
+def count_rows(out, dataset):
+    """Data rows of one dataset's CSV in a rechost output folder."""
+    (path,) = glob.glob(os.path.join(out, f"*_{dataset}", "personalize-dataset.csv"))
+    with open(path, "rb") as f:
+        return sum(1 for _ in f) - 1
 
 
 def timed(cmd):
@@ -65,6 +95,8 @@ def main():
     parser.add_argument("--batch-rows", type=int, help="rechost --batch-rows (default: its own)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--only", help="comma-separated subset of rechost,duckdb,native,io")
+    parser.add_argument("--dists", help="comma-separated subset of classic,short,long-users,"
+                        "many-items (default: all)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else {"rechost", "duckdb", "native", "io"}
 
@@ -79,11 +111,32 @@ def main():
             cwd=ROOT,
             check=True,
         )
+    matrix = distributions(args.rows)
+    chosen = args.dists.split(",") if args.dists else list(matrix)
+    unknown = [d for d in chosen if d not in matrix]
+    if unknown:
+        sys.exit(f"unknown distribution(s) {unknown}; known: {', '.join(matrix)}")
+    print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}; repetitions "
+          "interleaved (every mode once per round) so a machine that speeds up or slows down "
+          "mid-run shifts all modes alike; load average at start "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    summary = [run_distribution(args, only, name, matrix[name]) for name in chosen]
+    print("\ndistribution  users    items   rechost s  /DuckDB  /native  rechost RSS MiB")
+    for name, users, items, results in summary:
+        wall, rss = results.get("rechost", (float("nan"), float("nan")))
+        ratio = lambda mode: f"{results[mode][0] / wall:6.2f}x" if mode in results else "     -"
+        print(f"{name:<12} {users:>6} {items:>8} {wall:10.3f}  {ratio('duckdb')}  "
+              f"{ratio('native')}  {rss:8.1f}")
+    print(f"load average at end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def run_distribution(args, only, name, sample_flags):
+    """Benchmarks one distribution; returns (name, distinct users, items, results)."""
     data = tempfile.mkdtemp(prefix="bench-data-")
     source = os.path.join(data, "ecommerce.parquet")
     subprocess.run(
         [RECHOST, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
-         "--end-date", WINDOW[1], "--days", "10"],
+         "--end-date", WINDOW[1], "--days", "10", *sample_flags],
         check=True,
     )
     batch = ["--batch-rows", str(args.batch_rows)] if args.batch_rows else []
@@ -91,6 +144,7 @@ def main():
     warm = tempfile.mkdtemp(prefix="bench-warm-")
     subprocess.run([RECHOST, "run", PLUGIN, "--input", source, "--out", warm, "--quiet",
                     "--start-date", WINDOW[0], "--end-date", WINDOW[1]], check=True)
+    users, items = count_rows(warm, "users"), count_rows(warm, "items")
     shutil.rmtree(warm)
 
     modes = {
@@ -105,9 +159,8 @@ def main():
                            str(args.threads), *batch[1:]],
     }
     modes = {mode: command for mode, command in modes.items() if mode in only}
-    print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}; repetitions "
-          "interleaved (every mode once per round) so a machine that speeds up or slows down "
-          "mid-run shifts all modes alike")
+    print(f"\n== {name}: {users} distinct users, {items} distinct items kept "
+          f"(sample flags: {' '.join(sample_flags) or 'none'})", flush=True)
     runs = {mode: [] for mode in modes}
     for _ in range(args.reps):
         for mode, command in modes.items():
@@ -126,7 +179,7 @@ def main():
         if "io" in results:
             print(f"rechost/io-floor throughput: {results['io'][0] / wall:.2f}x")
     shutil.rmtree(data)
-
+    return name, users, items, results
 
 if __name__ == "__main__":
     main()

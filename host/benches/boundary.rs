@@ -34,6 +34,7 @@ fn source_batches(
             seed: 7,
             end_date: "2024-03-10".parse().unwrap(),
             days: 10,
+            shape: Default::default(),
         };
         rechost::sample::write(&spec, &path).unwrap();
     }

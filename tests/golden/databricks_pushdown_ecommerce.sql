@@ -1,17 +1,18 @@
 -- rechost snowplow-ecommerce 0.1.0: in-warehouse run over main.derived.snowplow_ecommerce_product_interactions, 2024-03-01 to 2024-03-10 (UTC, inclusive)
 
 -- Row UDTFs see TIMESTAMP values as local wall-clock times of the Python worker: hand them
--- UTC wall-clock times (TIMESTAMP_NTZ) instead.
-SET TIME ZONE 'UTC';
+-- UTC wall-clock times (TIMESTAMP_NTZ) instead, computed from the instant (microseconds since
+-- the epoch) so that no statement depends on the session time zone and the script also runs
+-- as one compound statement (BEGIN ... END refuses SET TIME ZONE).
 
 CREATE OR REPLACE TEMPORARY VIEW rechost_rows_1 AS
 SELECT `USER_ID`, `ITEM_ID`, `TIMESTAMP`, `EVENT_TYPE`
 FROM (
   SELECT *
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_interactions(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, timestampadd(MICROSECOND, unix_micros(derived_tstamp), TIMESTAMP_NTZ '1970-01-01 00:00:00') AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
-    WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
+    WHERE derived_tstamp >= TIMESTAMP '2024-03-01 00:00:00Z' AND derived_tstamp < TIMESTAMP '2024-03-11 00:00:00Z'
   ))
 );
 
@@ -30,9 +31,9 @@ FROM (
   SELECT *,
     row_number() OVER (PARTITION BY `USER_ID` ORDER BY `derived_tstamp` DESC NULLS LAST, `event_id` DESC NULLS LAST) AS rechost_rank
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_users(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, timestampadd(MICROSECOND, unix_micros(derived_tstamp), TIMESTAMP_NTZ '1970-01-01 00:00:00') AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
-    WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
+    WHERE derived_tstamp >= TIMESTAMP '2024-03-01 00:00:00Z' AND derived_tstamp < TIMESTAMP '2024-03-11 00:00:00Z'
   ))
 )
 WHERE rechost_rank = 1;
@@ -52,9 +53,9 @@ FROM (
   SELECT *,
     row_number() OVER (PARTITION BY `ITEM_ID` ORDER BY `derived_tstamp` DESC NULLS LAST, `event_id` DESC NULLS LAST) AS rechost_rank
   FROM main.recs.rechost_snowplow_recommendations_ecommerce_items(TABLE(
-    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, CAST(derived_tstamp AS TIMESTAMP_NTZ) AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
+    SELECT event_id, domain_userid, ecommerce_user_id, product_id, product_category, product_price, timestampadd(MICROSECOND, unix_micros(derived_tstamp), TIMESTAMP_NTZ '1970-01-01 00:00:00') AS derived_tstamp, is_product_view, is_product_transaction, ecommerce_user_is_guest
     FROM main.derived.snowplow_ecommerce_product_interactions
-    WHERE derived_tstamp >= '2024-03-01' AND derived_tstamp < '2024-03-11'
+    WHERE derived_tstamp >= TIMESTAMP '2024-03-01 00:00:00Z' AND derived_tstamp < TIMESTAMP '2024-03-11 00:00:00Z'
   ))
 )
 WHERE rechost_rank = 1;

@@ -218,3 +218,36 @@ pub fn run_ecommerce_locally(input: &Path, out: &Path) -> Run {
         .chain(SAMPLE_WINDOW),
     )
 }
+
+/// `rows` events for the misbehave test plugin (`id`, `ts` in March 2024) as `dir/events.csv`.
+pub fn misbehave_events(dir: &Path, rows: usize) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let input = dir.join("events.csv");
+    let mut text = String::from("id,ts\n");
+    for i in 0..rows {
+        text.push_str(&format!("id-{i},2024-03-0{} 10:00:00.250\n", 1 + i % 5));
+    }
+    std::fs::write(&input, text).unwrap();
+    input
+}
+
+/// The arguments of a misbehave run in `mode` over March 2024, then `extra`.
+pub fn misbehave_args(input: &Path, out: &Path, mode: &str, extra: &[&str]) -> Vec<String> {
+    let args = [
+        "run",
+        &path_arg(&guests().misbehave),
+        "--input",
+        &path_arg(input),
+        "--out",
+        &path_arg(out),
+        "--start-date",
+        "2024-03-01",
+        "--end-date",
+        "2024-03-31",
+        "--option",
+        &format!("mode={mode}"),
+    ];
+    (args.iter().copied().chain(extra.iter().copied()))
+        .map(str::to_string)
+        .collect()
+}

@@ -5,31 +5,11 @@
 use crate::harness::*;
 
 fn misbehave(input: &std::path::Path, out: &std::path::Path, mode: &str, extra: &[&str]) -> Run {
-    let args = [
-        "run",
-        &path_arg(&guests().misbehave),
-        "--input",
-        &path_arg(input),
-        "--out",
-        &path_arg(out),
-        "--start-date",
-        "2024-03-01",
-        "--end-date",
-        "2024-03-31",
-        "--option",
-        &format!("mode={mode}"),
-    ];
-    rechost(args.iter().copied().chain(extra.iter().copied()))
+    rechost(misbehave_args(input, out, mode, extra))
 }
 
 fn rows_csv(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
-    let input = dir.join("events.csv");
-    let mut text = String::from("id,ts\n");
-    for i in 0..rows {
-        text.push_str(&format!("id-{i},2024-03-0{} 10:00:00\n", 1 + i % 5));
-    }
-    std::fs::write(&input, text).unwrap();
-    input
+    misbehave_events(dir, rows)
 }
 
 #[track_caller]

@@ -20,6 +20,8 @@ mod cache;
 mod cli;
 #[cfg(feature = "databricks")]
 mod databricks;
+#[cfg(feature = "databricks")]
+mod databricks_cli;
 mod ecommerce_fixture;
 mod ecommerce_rules;
 mod hostile;
@@ -34,6 +36,7 @@ mod project_warehouse;
 mod readiness;
 mod s3;
 mod sample_runs;
+mod sample_shape;
 mod sandbox;
 mod snowflake;
 mod validate_diff;

@@ -8,42 +8,19 @@ use std::time::{Duration, Instant};
 use crate::harness::*;
 
 fn rows_csv(dir: &Path, rows: usize) -> std::path::PathBuf {
-    let input = dir.join("events.csv");
-    let mut text = String::from("id,ts\n");
-    for i in 0..rows {
-        text.push_str(&format!("id-{i},2024-03-0{} 10:00:00\n", 1 + i % 5));
-    }
-    std::fs::write(&input, text).unwrap();
-    input
+    misbehave_events(dir, rows)
 }
 
-fn misbehave_args(input: &Path, out: &Path, mode: &str) -> Vec<String> {
-    let args = [
-        "run",
-        &path_arg(&guests().misbehave),
-        "--input",
-        &path_arg(input),
-        "--out",
-        &path_arg(out),
-        "--start-date",
-        "2024-03-01",
-        "--end-date",
-        "2024-03-31",
-        "--option",
-        &format!("mode={mode}"),
-        "--quiet",
-        "--batch-rows",
-        "1",
-        "--workers",
-        "1",
-    ];
-    args.iter().map(|s| s.to_string()).collect()
+/// A misbehave run of one-row batches on one worker (slow modes last long enough to race).
+fn one_row_batches(input: &Path, out: &Path, mode: &str) -> Vec<String> {
+    let extra = ["--quiet", "--batch-rows", "1", "--workers", "1"];
+    misbehave_args(input, out, mode, &extra)
 }
 
 /// A slow run of 1000 one-row batches, started in the background, once it has begun writing.
 fn start_slow_run(input: &Path, out: &Path) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rechost"))
-        .args(misbehave_args(input, out, "slow"))
+        .args(one_row_batches(input, out, "slow"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -79,7 +56,7 @@ fn a_second_run_into_the_same_folder_fails_at_once_naming_the_first() {
     let out = dir.path().join("out");
     let mut first = start_slow_run(&input, &out);
     let began = Instant::now();
-    let second = rechost(misbehave_args(&input, &out, "ok"));
+    let second = rechost(one_row_batches(&input, &out, "ok"));
     let waited = began.elapsed();
     second.assert_failed_with(
         1,
@@ -114,8 +91,8 @@ fn a_killed_runs_leftovers_are_swept_by_the_next_run() {
             .count()
     };
     assert!(leftovers(&out) > 0, "the killed run left nothing to sweep");
-    let small = rows_csv(&dir.path().join("small").tap_mkdir(), 20);
-    rechost(misbehave_args(&small, &out, "ok")).assert_ok();
+    let small = rows_csv(&dir.path().join("small"), 20);
+    rechost(one_row_batches(&small, &out, "ok")).assert_ok();
     assert_eq!(
         leftovers(&out),
         0,
@@ -130,13 +107,12 @@ fn concurrent_runs_never_mix_their_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let inputs: Vec<_> = (0..4)
-        .map(|i| rows_csv(&dir.path().join(format!("in{i}")).tap_mkdir(), 200 + 37 * i))
+        .map(|i| rows_csv(&dir.path().join(format!("in{i}")), 200 + 37 * i))
         .collect();
     let children: Vec<Child> = inputs
         .iter()
         .map(|input| {
-            let mut args = misbehave_args(input, &out, "ok");
-            args.truncate(args.len() - 4); // default batch size and workers: fast runs
+            let args = misbehave_args(input, &out, "ok", &["--quiet"]);
             Command::new(env!("CARGO_BIN_EXE_rechost"))
                 .args(args)
                 .stdout(Stdio::null())
@@ -167,27 +143,16 @@ fn concurrent_runs_never_mix_their_outputs() {
 fn a_header_only_input_keeps_the_previous_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    rechost(misbehave_args(&rows_csv(dir.path(), 30), &out, "ok")).assert_ok();
+    rechost(one_row_batches(&rows_csv(dir.path(), 30), &out, "ok")).assert_ok();
     assert!(
         !out.join(".rechost.lock").exists(),
         "a finished run leaves its lock file"
     );
     let good = snapshot(&out);
-    let empty = rows_csv(&dir.path().join("empty").tap_mkdir(), 0);
-    rechost(misbehave_args(&empty, &out, "ok")).assert_failed_with(
+    let empty = rows_csv(&dir.path().join("empty"), 0);
+    rechost(one_row_batches(&empty, &out, "ok")).assert_failed_with(
         1,
         &["nothing to write: the input has no rows", "left unchanged"],
     );
     assert_eq!(snapshot(&out), good);
-}
-
-trait TapMkdir {
-    fn tap_mkdir(self) -> Self;
-}
-
-impl TapMkdir for std::path::PathBuf {
-    fn tap_mkdir(self) -> Self {
-        std::fs::create_dir_all(&self).unwrap();
-        self
-    }
 }

@@ -10,35 +10,12 @@ fn write_input(dir: &Path) -> std::path::PathBuf {
 }
 
 fn write_rows(dir: &Path, rows: usize) -> std::path::PathBuf {
-    let input = dir.join("events.csv");
-    let mut text = String::from("id,ts\n");
-    for i in 0..rows {
-        text.push_str(&format!("id-{i},2024-03-0{} 10:00:00.250\n", 1 + i % 5));
-    }
-    std::fs::write(&input, text).unwrap();
-    input
+    misbehave_events(dir, rows)
 }
 
 fn run_mode(input: &Path, out: &Path, mode: &str, extra: &[&str]) -> Run {
-    let args: Vec<String> = [
-        "run",
-        &path_arg(&guests().misbehave),
-        "--input",
-        &path_arg(input),
-        "--out",
-        &path_arg(out),
-        "--start-date",
-        "2024-03-01",
-        "--end-date",
-        "2024-03-31",
-        "--option",
-        &format!("mode={mode}"),
-        "--quiet",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain(extra.iter().map(|s| s.to_string()))
-    .collect();
+    let mut args = misbehave_args(input, out, mode, &["--quiet"]);
+    args.extend(extra.iter().map(|s| s.to_string()));
     rechost(args)
 }
 

@@ -28,6 +28,7 @@ pub const CHUNK_ROWS: usize = 500;
 /// Tables loaded at start.
 pub const FIXTURE_TABLE: &str = "main.snowplow.snowplow_ecommerce_product_interactions";
 pub const SAMPLE_TABLE: &str = "main.snowplow.sample_ecommerce";
+pub const SAMPLE_MEDIA_TABLE: &str = "main.snowplow.sample_media";
 pub const SAMPLE_ROWS: u32 = 100_000;
 pub const SAMPLE_END: &str = "2024-03-10";
 
@@ -41,6 +42,8 @@ pub struct Server {
     pub fixture: Option<PathBuf>,
     /// The sample Parquet file loaded as [`SAMPLE_TABLE`].
     pub sample: PathBuf,
+    /// The media sample Parquet file loaded as [`SAMPLE_MEDIA_TABLE`].
+    pub sample_media: PathBuf,
     /// The server stops when this closes (when the test process exits).
     _process: Mutex<(Child, ChildStdin)>,
 }
@@ -64,19 +67,22 @@ fn start() -> Result<Server, String> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let sample = work.join("sample-ecommerce.parquet");
-    rechost([
-        "sample",
-        "ecommerce",
-        "--rows",
-        &SAMPLE_ROWS.to_string(),
-        "--out",
-        &path_arg(&sample),
-        "--end-date",
-        SAMPLE_END,
-        "--days",
-        "10",
-    ])
-    .assert_ok();
+    let sample_media = work.join("sample-media.parquet");
+    for (domain, file) in [("ecommerce", &sample), ("media", &sample_media)] {
+        rechost([
+            "sample",
+            domain,
+            "--rows",
+            &SAMPLE_ROWS.to_string(),
+            "--out",
+            &path_arg(file),
+            "--end-date",
+            SAMPLE_END,
+            "--days",
+            "10",
+        ])
+        .assert_ok();
+    }
     let fixture = root.join("../shared/fixtures/snowplow_ecommerce_product_interactions.csv");
     let fixture = fixture.exists().then_some(fixture);
 
@@ -97,7 +103,9 @@ fn start() -> Result<Server, String> {
         .arg("--data-dir")
         .arg(work.join("spark"))
         .arg("--table")
-        .arg(format!("{SAMPLE_TABLE}={}", path_arg(&sample)));
+        .arg(format!("{SAMPLE_TABLE}={}", path_arg(&sample)))
+        .arg("--table")
+        .arg(format!("{SAMPLE_MEDIA_TABLE}={}", path_arg(&sample_media)));
     if let Some(fixture) = &fixture {
         command
             .arg("--table")
@@ -129,6 +137,7 @@ fn start() -> Result<Server, String> {
         volumes_dir: text("volumes_dir").into(),
         fixture,
         sample,
+        sample_media,
         _process: Mutex::new((child, stdin)),
     })
 }

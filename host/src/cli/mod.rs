@@ -2,10 +2,12 @@
 
 mod check;
 mod config;
+mod databricks;
 mod diff;
 mod init;
 mod inspect;
 mod new;
+mod output;
 mod plugin_args;
 mod project_file;
 mod project_pushdown;
@@ -33,8 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake table; without a
-    /// plugin, every enabled domain of the project file (rechost.toml).
+    /// Build a plugin's datasets from local Parquet/CSV files or a Snowflake or Databricks
+    /// table; without a plugin, every enabled domain of the project file (rechost.toml).
     Run(Box<run::RunArgs>),
     /// Write a commented project file (rechost.toml).
     Init(init::InitArgs),
@@ -50,9 +52,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write deterministic synthetic Snowplow data to try rechost with.
     Sample(sample::SampleArgs),
-    /// Print (or, on Snowflake, run) the DDL that creates the plugin's datasets as warehouse
+    /// Print (or, with --execute, run) the DDL that creates the plugin's datasets as warehouse
     /// table functions, for in-warehouse runs (`run --pushdown`).
-    Register(register::RegisterArgs),
+    Register(Box<register::RegisterArgs>),
     /// Check datasets on disk (schema.avsc + CSV parts) against Personalize's import rules;
     /// exits 1 when an import job would fail.
     Validate(validate::ValidateArgs),
@@ -73,7 +75,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => inspect::run(args),
         Command::New(args) => new::run(args),
         Command::Sample(args) => sample::run(args),
-        Command::Register(args) => register::run(args),
+        Command::Register(args) => register::run(*args),
         Command::Validate(args) => validate::run(args),
         Command::Diff(args) => diff::run(args),
     }

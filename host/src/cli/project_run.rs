@@ -16,10 +16,11 @@ use rechost::sink::LocalDir;
 use rechost::source::{FileInput, OpenSource};
 use rechost::warehouse::snowflake::{ConnectionSettings, SnowflakeTable};
 
+use super::output::Output;
 use super::project_file::{self, Loaded, date_window, snowflake_connection};
 use super::project_pushdown;
 use super::project_table::{self, DomainOutcome, Status};
-use super::run::{Output, RunArgs};
+use super::run::RunArgs;
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(

@@ -1,20 +1,21 @@
 //! `rechost run --pushdown` (the job as warehouse SQL, printed or run) and
-//! `rechost run --source snowflake --dry-run` (the source query, printed).
+//! `rechost run --source snowflake|databricks --dry-run` (the source query, printed).
 
 use std::process::ExitCode;
 
 use super::run::{RunArgs, SourceKind};
 use rechost::warehouse::{self, PushdownPlan, Warehouse};
 
-/// `--dry-run`: the SQL `--source snowflake` would run, from the plugin's manifest.
+/// `--dry-run`: the SQL `--source snowflake|databricks` would run, from the plugin's manifest.
 pub fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(
-        args.source_kind() == SourceKind::Warehouse(Warehouse::Snowflake),
-        "--dry-run prints the warehouse query: use it with --source snowflake"
-    );
+    let SourceKind::Warehouse(warehouse) = args.source_kind() else {
+        anyhow::bail!(
+            "--dry-run prints the warehouse query: use it with --source snowflake|databricks"
+        )
+    };
     let plugin = args.cache.load(args.plugin())?;
     let (_, query) = warehouse::source_query(
-        Warehouse::Snowflake,
+        warehouse,
         &plugin.manifest,
         args.table.as_deref(),
         &args.window()?,
@@ -31,10 +32,6 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         args.input.is_none(),
         "--pushdown reads the warehouse table, not --input"
-    );
-    anyhow::ensure!(
-        args.dry_run || warehouse == Warehouse::Snowflake,
-        "rechost runs pushdown jobs on Snowflake; for Databricks, add --dry-run and run the SQL in a SQL warehouse or job"
     );
     let out = args
         .out
@@ -64,6 +61,19 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
-    super::run_on_snowflake(&args.snowflake_connection()?, &script, args.quiet)?;
+    match warehouse {
+        Warehouse::Snowflake => {
+            super::run_on_snowflake(&args.snowflake_connection()?, &script, args.quiet)?
+        }
+        Warehouse::Databricks => {
+            super::databricks::run_pushdown(&args.databricks_settings()?, &script, args.quiet)?;
+            if !args.quiet {
+                for dataset in &manifest.datasets {
+                    let folder = format!("{}/{}", plan.out.trim_end_matches('/'), dataset.name);
+                    println!("wrote {folder}/csv/ (Personalize) and {folder}/parquet/");
+                }
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

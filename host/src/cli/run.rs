@@ -4,20 +4,21 @@
 
 use chrono::NaiveDate;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use super::databricks;
+use super::output::{Output, progress_bar, show_progress};
 use super::plugin_args::CacheArgs;
 use rechost::plugin::{LimitNames, Limits, LoadOptions};
-use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, Progress, RunError, RunPlan};
-use rechost::sink::s3::S3Settings;
-use rechost::sink::{Destination, LocalDir, S3Dir};
+use rechost::run::{self, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS, RunError, RunPlan};
 use rechost::source::{FileInput, OpenSource};
 use rechost::warehouse::Warehouse;
+use rechost::warehouse::databricks::{DatabricksTable, Settings};
 use rechost::warehouse::snowflake::{ConnectionSettings, SnowflakeTable};
 use rechost::window::{DEFAULT_LOOK_BACK_DAYS, DateWindow};
 
@@ -41,11 +42,20 @@ pub struct RunArgs {
     /// SNOWFLAKE_* environment variables override the file's settings.
     #[arg(long, value_name = "NAME")]
     pub connection: Option<String>,
-    /// Warehouse table to read, as [database.]schema.]table [default: the plugin's table,
-    /// in the connection's database and schema].
+    /// Databricks profile in ~/.databrickscfg ($DATABRICKS_CONFIG_FILE)
+    /// [default: DATABRICKS_CONFIG_PROFILE, else DEFAULT]; DATABRICKS_* variables override it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Databricks SQL warehouse id [default: DATABRICKS_WAREHOUSE_ID, else the profile's
+    /// warehouse_id or http_path].
+    #[arg(long, value_name = "ID")]
+    pub warehouse_id: Option<String>,
+    /// Warehouse table to read, as [database.]schema.]table (Databricks:
+    /// [catalog.]schema.]table) [default: the plugin's table, in the connection's database and
+    /// schema].
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
-    /// Print the SQL that --source snowflake (or --pushdown) would run, and exit without
+    /// Print the SQL that --source snowflake|databricks (or --pushdown) would run, and exit without
     /// connecting.
     #[arg(long)]
     pub dry_run: bool,
@@ -186,12 +196,16 @@ impl RunArgs {
         self.plugin.as_ref().expect("a plugin run has a plugin")
     }
 
-    fn source(&self) -> anyhow::Result<Box<dyn OpenSource>> {
+    fn source(&self, interrupted: &Arc<AtomicBool>) -> anyhow::Result<Box<dyn OpenSource>> {
         match self.source_kind() {
             SourceKind::Files => {
                 anyhow::ensure!(
-                    self.connection.is_none() && self.table.is_none() && !self.dry_run,
-                    "--connection, --table and --dry-run go with --source snowflake"
+                    self.connection.is_none()
+                        && self.profile.is_none()
+                        && self.warehouse_id.is_none()
+                        && self.table.is_none()
+                        && !self.dry_run,
+                    "--connection, --profile, --warehouse-id, --table and --dry-run go with --source snowflake|databricks"
                 );
                 let input = self.input.clone().ok_or_else(|| {
                     anyhow::anyhow!("--input PATH is required (or --source snowflake)")
@@ -204,7 +218,16 @@ impl RunArgs {
                 }))
             }
             SourceKind::Warehouse(Warehouse::Databricks) => {
-                anyhow::bail!("--source databricks runs in the warehouse: add --pushdown")
+                anyhow::ensure!(
+                    self.input.is_none(),
+                    "--input reads files; --source databricks reads the warehouse (drop one)"
+                );
+                Ok(Box::new(DatabricksTable {
+                    settings: Box::new(self.databricks_settings()?),
+                    table: self.table.clone(),
+                    progress: Some(databricks::progress_line(self.quiet || self.json, "")),
+                    interrupt: Some(interrupted.clone()),
+                }))
             }
             SourceKind::Warehouse(Warehouse::Snowflake) => {
                 anyhow::ensure!(
@@ -217,6 +240,10 @@ impl RunArgs {
                 }))
             }
         }
+    }
+
+    pub fn databricks_settings(&self) -> anyhow::Result<Settings> {
+        databricks::settings(self.profile.as_deref(), self.warehouse_id.as_deref())
     }
 
     pub fn snowflake_connection(&self) -> anyhow::Result<ConnectionSettings> {
@@ -255,9 +282,10 @@ impl RunArgs {
     }
 
     fn plan(&self) -> anyhow::Result<RunPlan> {
+        let interrupted = Arc::default();
         Ok(RunPlan {
             plugin: self.plugin().clone(),
-            source: self.source()?,
+            source: self.source(&interrupted)?,
             window: self.window()?,
             options: self.options.clone(),
             batch_rows: self.batch_rows as usize,
@@ -265,7 +293,7 @@ impl RunArgs {
             load: self.load_options()?,
             allow_empty: self.allow_empty,
             export: None,
-            interrupted: Arc::default(),
+            interrupted,
             max_file_size: self
                 .max_file_size
                 .unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
@@ -275,79 +303,6 @@ impl RunArgs {
                 .map(rechost::diff::Snapshot::load)
                 .transpose()?,
         })
-    }
-}
-
-/// Where the datasets go.
-pub enum Output {
-    Local(LocalDir),
-    S3(S3Dir),
-}
-
-impl Output {
-    fn open(args: &RunArgs, out: &str) -> anyhow::Result<Self> {
-        if out.starts_with("s3://") {
-            Self::s3(out, args.s3_endpoint.clone(), args.s3_part_size_mib)
-        } else {
-            Ok(Output::Local(LocalDir::open(out)?))
-        }
-    }
-
-    /// The local output folder (never read back as input).
-    pub fn local_root(&self) -> Option<&std::path::Path> {
-        match self {
-            Output::Local(dir) => Some(dir.root()),
-            Output::S3(_) => None,
-        }
-    }
-
-    pub fn s3(url: &str, endpoint: Option<String>, part_size_mib: u64) -> anyhow::Result<Self> {
-        let settings = S3Settings {
-            endpoint,
-            part_size: (part_size_mib << 20) as usize,
-        };
-        Ok(Output::S3(S3Dir::connect(url, &settings)?))
-    }
-
-    pub fn destination(&self) -> &dyn Destination {
-        match self {
-            Output::Local(dir) => dir,
-            Output::S3(dir) => dir,
-        }
-    }
-
-    pub fn bytes_uploaded(&self) -> Option<u64> {
-        match self {
-            Output::Local(_) => None,
-            Output::S3(dir) => Some(dir.bytes_uploaded()),
-        }
-    }
-}
-
-/// The progress bar: a spinner, then a bar once the source knows its row count.
-fn progress_bar(hidden: bool) -> ProgressBar {
-    if hidden {
-        return ProgressBar::hidden();
-    }
-    ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} {human_pos} rows  {per_sec}  {elapsed}  {msg}")
-            .expect("valid template"),
-    )
-}
-
-fn show_progress(bar: &ProgressBar, output: &Output, p: Progress) {
-    if let Some(total) = p.rows_total.filter(|&t| bar.length() != Some(t)) {
-        bar.set_length(total);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
-            )
-            .expect("valid template"),
-        );
-    }
-    bar.set_position(p.rows_read);
-    if let Some(bytes) = output.bytes_uploaded() {
-        bar.set_message(format!("{} uploaded", indicatif::HumanBytes(bytes)));
     }
 }
 
@@ -370,7 +325,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("interrupted: stopping and cleaning up (press Ctrl-C again to exit now)");
     })?;
-    let output = Output::open(&args, &out)?;
+    let output = Output::open(&out, args.s3_endpoint.clone(), args.s3_part_size_mib)?;
     let bar = progress_bar(args.quiet || args.json);
     let summary = run::run(&plan, output.destination(), &|p| {
         show_progress(&bar, &output, p)

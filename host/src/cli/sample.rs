@@ -3,7 +3,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rechost::sample::{Domain, SampleSpec};
+use rechost::sample::{Domain, IdShape, SampleSpec, Shape};
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {
@@ -25,6 +25,29 @@ pub struct SampleArgs {
     /// Number of days the events spread over.
     #[arg(long, default_value_t = 14)]
     days: u32,
+    /// Distinct users [default: rows / 25, within 10..=2M].
+    #[arg(long, value_name = "N", help_heading = "Data shape")]
+    users: Option<usize>,
+    /// Distinct items [default: rows / 100, within 12..=200k].
+    #[arg(long, value_name = "N", help_heading = "Data shape")]
+    items: Option<usize>,
+    /// Shape of anonymous user ids [default: hex64].
+    #[arg(long, value_name = "SHAPE", help_heading = "Data shape")]
+    user_ids: Option<IdShape>,
+    /// Shape of item ids [default: numeric].
+    #[arg(long, value_name = "SHAPE", help_heading = "Data shape")]
+    item_ids: Option<IdShape>,
+    /// Percent of users logged in (numeric login ids win over anonymous ids) [default: 60].
+    #[arg(long, value_name = "PCT", help_heading = "Data shape",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    logged_in: Option<u8>,
+    /// Percent of ecommerce rows that are interactions (views, transactions) [default: 70].
+    #[arg(long, value_name = "PCT", help_heading = "Data shape",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    interactions: Option<u8>,
+    /// Zipf exponent of item popularity, e.g. 1.1 [default: a cubic skew].
+    #[arg(long, value_name = "S", help_heading = "Data shape")]
+    item_zipf: Option<f64>,
 }
 
 pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
@@ -35,6 +58,15 @@ pub fn run(args: SampleArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         end_date: args.end_date.unwrap_or(today - chrono::Days::new(1)),
         days: args.days,
+        shape: Shape {
+            users: args.users,
+            items: args.items,
+            user_ids: args.user_ids,
+            item_ids: args.item_ids,
+            logged_in_percent: args.logged_in,
+            interaction_percent: args.interactions,
+            item_zipf: args.item_zipf,
+        },
     };
     let rows = rechost::sample::write(&spec, &args.out)
         .with_context(|| format!("writing sample data to {}", args.out.display()))?;

@@ -49,27 +49,7 @@ pub struct Plugin {
 impl Plugin {
     /// Reads, compiles (or loads from the cache), checks the contract and reads the manifest.
     pub fn load(path: &Path, options: &LoadOptions) -> Result<Self, PluginError> {
-        let wasm = std::fs::read(path).map_err(|source| PluginError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let sha256 = cache::sha256_hex(&wasm);
-        if let Some(expected) = &options.expected_sha256
-            && !expected.eq_ignore_ascii_case(&sha256)
-        {
-            return Err(PluginError::DigestMismatch {
-                path: path.into(),
-                expected: expected.clone(),
-                found: sha256,
-            });
-        }
-        match wasm.get(..8) {
-            Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {
-                return Err(PluginError::CoreModule { path: path.into() });
-            }
-            Some([0, b'a', b's', b'm', ..]) => {}
-            _ => return Err(PluginError::NotWasm { path: path.into() }),
-        }
+        let (wasm, sha256) = read_component(path, options.expected_sha256.as_deref())?;
         let engine = PluginEngine::new().map_err(|e| PluginError::Engine {
             message: format!("{e:#}"),
         })?;
@@ -143,6 +123,33 @@ impl Plugin {
             parts,
         ))
     }
+}
+
+/// The component's bytes and sha256, refused when they are not a component or not the
+/// pinned ones.
+fn read_component(path: &Path, expected: Option<&str>) -> Result<(Vec<u8>, String), PluginError> {
+    let wasm = std::fs::read(path).map_err(|source| PluginError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let sha256 = cache::sha256_hex(&wasm);
+    if let Some(expected) = expected
+        && !expected.eq_ignore_ascii_case(&sha256)
+    {
+        return Err(PluginError::DigestMismatch {
+            path: path.into(),
+            expected: expected.to_string(),
+            found: sha256,
+        });
+    }
+    match wasm.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {
+            return Err(PluginError::CoreModule { path: path.into() });
+        }
+        Some([0, b'a', b's', b'm', ..]) => {}
+        _ => return Err(PluginError::NotWasm { path: path.into() }),
+    }
+    Ok((wasm, sha256))
 }
 
 fn new_instance(

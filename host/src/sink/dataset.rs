@@ -48,6 +48,8 @@ impl StagedDataset {
     }
 }
 
+const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
+
 impl DatasetWriter {
     pub fn create(destination: &dyn Destination, spec: &DatasetSpec) -> Result<Self, SinkError> {
         Self::create_split(destination, spec, DEFAULT_MAX_FILE_SIZE)
@@ -71,8 +73,11 @@ impl DatasetWriter {
             header.into_inner(),
             max_csv_bytes,
         )?;
+        // The writer holds a row group, encoded, until it is full: 128k rows bound that
+        // buffer (1M, the default, held 60-80 MB of long-id interactions).
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(PARQUET_ROW_GROUP_ROWS)
             .build();
         let parquet_object = destination.create(&format!("{name}/{PARQUET_FILE}"))?;
         let parquet = ArrowWriter::try_new(parquet_object, spec.written_schema(), Some(properties))

@@ -29,7 +29,8 @@ pub enum Progress {
     Running { waited: Duration },
 }
 
-type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+/// A progress callback (see [`Databricks::with_progress`]).
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// A small result, rows as the API's JSON strings (`None` for NULL).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ mod http;
 mod result;
 pub mod source;
 
-pub use client::{Databricks, InlineResult, Progress};
+pub use client::{Databricks, InlineResult, Progress, ProgressFn};
 pub use config::{Auth, Settings};
 pub use result::ResultStream;
 pub use source::{DatabricksSource, DatabricksTable};

@@ -4,8 +4,10 @@
 //! pipeline's batch size.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use super::{Databricks, DatabricksError, ResultStream, Settings};
+use super::{Databricks, DatabricksError, ProgressFn, ResultStream, Settings};
 use crate::manifest::{Manifest, SourceSpec};
 use crate::source::{Batches, OpenSource, Source, SourceError, rebatched, shape};
 use crate::warehouse::{Warehouse, source_query};
@@ -13,10 +15,23 @@ use crate::window::DateWindow;
 
 /// `--source databricks`: a table (default: the one the plugin's manifest names) read through
 /// the settings' SQL warehouse.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DatabricksTable {
     pub settings: Box<Settings>,
     pub table: Option<String>,
+    /// Told while the query waits for its warehouse (the CLI's progress line).
+    pub progress: Option<ProgressFn>,
+    /// The run's interrupt flag (Ctrl-C): cancels the query while it waits or runs.
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+impl std::fmt::Debug for DatabricksTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabricksTable")
+            .field("settings", &self.settings)
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OpenSource for DatabricksTable {
@@ -34,7 +49,13 @@ impl OpenSource for DatabricksTable {
             window,
         )
         .map_err(|e| SourceError::Warehouse(Box::new(e)))?;
-        let client = Databricks::connect(&self.settings).map_err(warehouse)?;
+        let mut client = Databricks::connect(&self.settings).map_err(warehouse)?;
+        if let Some(report) = self.progress.clone() {
+            client = client.with_progress(move |p| report(p));
+        }
+        if let Some(flag) = self.interrupt.clone() {
+            client = client.with_interrupt(flag);
+        }
         let source = DatabricksSource::open(&client, &table, &query, &manifest.source, batch_rows)
             .map_err(warehouse)?;
         Ok(Box::new(source))

@@ -125,11 +125,11 @@ mod tests {
         }
         let columns = vec![users.finish(), items.finish(), times.finish(), valid.finish()];
         let input = Batch { rows: 5, columns };
-        let output = Domain::transform(&Options::default(), &Input::new(&input).unwrap()).unwrap();
+        let output = Domain::transform(&Options::default(), &Input::new(&input)).unwrap();
 
         let batch = &output.datasets[0];
         assert_eq!(batch.rows, 1);
-        let out = Input::new(batch).unwrap();
+        let out = Input::new(batch);
         assert_eq!(out.utf8(0).unwrap().get(0), Some("u1"));
         assert_eq!(out.utf8(1).unwrap().get(0), Some("m1"));
         assert_eq!(out.int64(2).unwrap().get(0), Some(-2));
