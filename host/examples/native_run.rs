@@ -43,6 +43,8 @@ fn main() -> anyhow::Result<()> {
         allow_empty: false,
         export: None,
         interrupted: Default::default(),
+        max_file_size: rechost::sink::split::DEFAULT_MAX_FILE_SIZE,
+        previous: None,
     };
     let (plugin, options) = run::load_plugin(&plan)?;
     let info = Transformer::info(&plugin);

@@ -7,6 +7,7 @@
 //! [`warehouse`] provides warehouse sources and the SQL that runs plugins inside warehouses.
 
 pub mod conformance;
+pub mod diff;
 pub mod manifest;
 pub mod plugin;
 pub mod project;
@@ -18,5 +19,6 @@ pub mod sink;
 pub mod source;
 pub mod terminal;
 pub mod transform;
+pub mod validate;
 pub mod warehouse;
 pub mod window;

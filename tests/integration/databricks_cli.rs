@@ -107,7 +107,7 @@ fn databricks_source_equals_the_local_run_on_the_fixture() {
     )
     .assert_ok();
     run_locally(&guests().ecommerce, &fixture, &local, &FIXTURE_WINDOW);
-    assert_same_output(&remote, &local, 10);
+    assert_same_output(&remote, &local, 11);
     let interactions = read_csv(
         &remote.join("snowplow_recommendations_ecommerce_interactions/personalize-dataset.csv"),
     );

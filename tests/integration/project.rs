@@ -10,6 +10,7 @@ use crate::moto::{Checker, aws_env, moto};
 
 const ECOMMERCE_USERS: &str = "snowplow_recommendations_ecommerce_users";
 const ECOMMERCE_READINESS: &str = "readiness-ecommerce.json";
+const ECOMMERCE_PAGE: &str = "readiness-ecommerce.html";
 
 /// Sample inputs for both domains, and both domains run separately into `dir/separate`.
 fn inputs_and_separate_runs(dir: &Path) -> std::path::PathBuf {
@@ -124,6 +125,10 @@ fn a_dbt_style_project_runs_both_domains_into_s3_like_separate_runs() {
                     "snowplow_recommendations_ecommerce_items"
                 ]
             );
+        } else if key == ECOMMERCE_PAGE {
+            // The page, too, covers what was written: the separate run's names the users.
+            let (got, want) = (String::from_utf8_lossy(got), String::from_utf8_lossy(want));
+            assert!(want.contains(ECOMMERCE_USERS) && !got.contains(ECOMMERCE_USERS));
         } else {
             assert!(got == want, "{key} differs from the separate run's");
         }
@@ -182,6 +187,7 @@ fn readiness_without_exported_interactions_is_not_ready() {
     assert_eq!(
         written,
         [
+            ECOMMERCE_PAGE,
             ECOMMERCE_READINESS,
             "snowplow_recommendations_ecommerce_items/personalize-dataset.csv",
             "snowplow_recommendations_ecommerce_items/personalize-dataset.parquet",

@@ -46,7 +46,11 @@ fn a_snowflake_project_reads_the_warehouse_like_a_local_run() {
     .assert_ok();
     let got = snapshot(&dir.path().join("from-snowflake"));
     let want = snapshot(&local);
-    assert_eq!(got.len(), 10);
+    assert_eq!(
+        got.len(),
+        11,
+        "3 datasets x 3 files + readiness (JSON and HTML)"
+    );
     assert!(
         got == want,
         "the project run from Snowflake differs from the local run"

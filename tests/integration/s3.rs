@@ -52,8 +52,8 @@ fn s3_output_is_byte_identical_to_local_output() {
     let expected = snapshot(&local);
     assert_eq!(
         uploaded.len(),
-        10,
-        "3 datasets x 3 files + readiness report"
+        11,
+        "3 datasets x 3 files + readiness report (JSON and HTML)"
     );
     assert_eq!(
         uploaded.iter().map(|o| &o.0).collect::<Vec<_>>(),

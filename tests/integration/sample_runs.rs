@@ -195,7 +195,7 @@ fn output_does_not_depend_on_the_number_of_workers() {
         })
         .collect();
     assert!(
-        outputs[0].len() == 10 && outputs[0] == outputs[1],
+        outputs[0].len() == 11 && outputs[0] == outputs[1],
         "outputs differ between 1 and 3 workers"
     );
 }

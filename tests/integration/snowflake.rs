@@ -83,8 +83,8 @@ fn snowflake_source_matches_the_local_run() {
     assert_eq!(names(&got), names(&want));
     assert_eq!(
         got.len(),
-        10,
-        "3 datasets x (csv, parquet, avsc) + readiness"
+        11,
+        "3 datasets x (csv, parquet, avsc) + readiness (JSON and HTML)"
     );
     for ((name, got), (_, want)) in got.iter().zip(&want) {
         if name.ends_with(".csv") {

@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod databricks;
+mod diff;
 mod init;
 mod inspect;
 mod new;
@@ -16,7 +17,9 @@ mod pushdown;
 mod register;
 mod run;
 mod sample;
+mod size;
 mod summary;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -52,6 +55,11 @@ enum Command {
     /// Print (or, with --execute, run) the DDL that creates the plugin's datasets as warehouse
     /// table functions, for in-warehouse runs (`run --pushdown`).
     Register(Box<register::RegisterArgs>),
+    /// Check datasets on disk (schema.avsc + CSV parts) against Personalize's import rules;
+    /// exits 1 when an import job would fail.
+    Validate(validate::ValidateArgs),
+    /// Compare two runs (output folders or readiness JSON reports).
+    Diff(diff::DiffArgs),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -68,6 +76,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::New(args) => new::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Register(args) => register::run(*args),
+        Command::Validate(args) => validate::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 

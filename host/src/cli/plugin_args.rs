@@ -33,3 +33,12 @@ impl CacheArgs {
         Ok(Plugin::load(plugin, &options)?)
     }
 }
+
+/// `--plugin-sha256`: 64 hex digits, compared in lower case.
+pub fn parse_sha256(text: &str) -> Result<String, String> {
+    if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("expected 64 hexadecimal digits".into())
+    }
+}

@@ -158,6 +158,9 @@ fn run_domain(
                 .collect::<BTreeSet<_>>(),
         ),
         interrupted: interrupted.clone(),
+        max_file_size: (args.max_file_size).unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
+        // A project run writes several domains; a previous run is compared one domain at a time.
+        previous: None,
     };
     let options = plugin
         .manifest

@@ -124,7 +124,7 @@ pub struct RunArgs {
     pub cache: CacheArgs,
     /// Refuse the plugin unless its sha256 is this (64 hex digits, as `rechost inspect` and
     /// every run summary print it).
-    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    #[arg(long, value_name = "HEX", value_parser = super::plugin_args::parse_sha256)]
     pub plugin_sha256: Option<String>,
     /// Print the run summary as JSON on stdout.
     #[arg(long)]
@@ -139,6 +139,15 @@ pub struct RunArgs {
     /// Exit with code 3 when Personalize would refuse the datasets (readiness verdict).
     #[arg(long)]
     pub require_ready: bool,
+    /// Largest CSV file per dataset, e.g. 1GB (what one INCREMENTAL import takes) or 500MB;
+    /// larger datasets are split into parts, each with the header [default: 100GB, what one
+    /// FULL import takes].
+    #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// A previous run to compare with in the HTML report: its output folder or its
+    /// readiness-<domain>.json (local).
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
 }
 
 /// `--source`: local files, or a warehouse.
@@ -285,6 +294,14 @@ impl RunArgs {
             allow_empty: self.allow_empty,
             export: None,
             interrupted,
+            max_file_size: self
+                .max_file_size
+                .unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
+            previous: self
+                .previous
+                .as_deref()
+                .map(rechost::diff::Snapshot::load)
+                .transpose()?,
         })
     }
 }
@@ -344,12 +361,4 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn parse_sha256(text: &str) -> Result<String, String> {
-    if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(text.to_ascii_lowercase())
-    } else {
-        Err("expected 64 hexadecimal digits".into())
-    }
 }

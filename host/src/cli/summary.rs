@@ -36,6 +36,10 @@ pub fn describe(s: &RunSummary) -> String {
     }
     readiness_lines(&s.readiness, &mut line);
     line(format!("report     {}", s.readiness_location));
+    line(format!(
+        "           {}",
+        s.readiness_location.trim_end_matches(".json").to_string() + ".html"
+    ));
     if !s.plugin_log.is_empty() {
         line(format!("plugin output:\n{}", s.plugin_log.trim_end()));
     }
@@ -67,6 +71,9 @@ fn readiness_lines(r: &ReadinessReport, line: &mut impl FnMut(String)) {
     }
     for p in r.minimum.problems.iter().chain(&r.import_limits.problems) {
         line(format!("           - {p}"));
+    }
+    for w in &r.warnings {
+        line(format!("           warning: {w}"));
     }
     if r.ready && !r.recommended.met {
         line(format!(

@@ -6,7 +6,7 @@ use arrow_array::RecordBatch;
 
 use super::export::Export;
 use crate::manifest::Manifest;
-use crate::readiness::ReadinessTracker;
+use crate::readiness::{ImportFit, ReadinessTracker};
 use crate::reduce::EntityReducer;
 use crate::sink::{DatasetWriter, Destination, SinkError, StagedDataset, encode_csv_rows};
 use crate::transform::{DropCounts, TransformResult};
@@ -85,11 +85,12 @@ impl DatasetStates {
         manifest: &Manifest,
         export: &Export,
         destination: &dyn Destination,
+        max_file_size: u64,
     ) -> Result<Self, SinkError> {
         Ok(Self {
             writers: (manifest.datasets.iter().zip(&export.mask))
                 .map(|(spec, &e)| {
-                    e.then(|| DatasetWriter::create(destination, spec))
+                    e.then(|| DatasetWriter::create_split(destination, spec, max_file_size))
                         .transpose()
                 })
                 .collect::<Result<_, _>>()?,
@@ -166,8 +167,28 @@ impl DatasetStates {
             for batch in &batches {
                 readiness.observe(index, batch);
             }
-            staged.push((writer.finish(destination)?, rows_returned));
+            let finished = writer.finish(destination)?;
+            readiness.record_csv(import_fit(&finished));
+            staged.push((finished, rows_returned));
         }
         Ok((staged, readiness))
     }
+}
+
+/// Which import modes a staged dataset's CSV fits, and what to import, relative to the
+/// output root (the report holds no run-specific paths).
+fn import_fit(staged: &StagedDataset) -> ImportFit {
+    let sizes = staged.csv_part_sizes();
+    let from = match sizes.len() {
+        1 => crate::sink::split::part_key(&staged.name, 1),
+        _ => format!("{}/", staged.name),
+    };
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    ImportFit::new(
+        &staged.name,
+        sizes.iter().sum(),
+        sizes.len() as u64,
+        largest,
+        from,
+    )
 }

@@ -19,6 +19,8 @@ pub enum RunError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Sink(#[from] SinkError),
+    #[error(transparent)]
+    Report(#[from] crate::readiness::html::HtmlError),
     #[error(
         "export list names `{name}`, which the plugin does not produce (its datasets: {known})"
     )]

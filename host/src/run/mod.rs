@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::plugin::{LoadOptions, Plugin};
 use crate::reduce::EntityReducer;
-use crate::sink::{Destination, SinkError, StagedDataset, StagedObject, stage_bytes};
+use crate::sink::{Destination, SinkError, StagedDataset, StagedObject};
 use crate::source::OpenSource;
 use crate::transform::{DropCounts, TransformResult, Transformer};
 use crate::window::DateWindow;
@@ -51,6 +51,10 @@ pub struct RunPlan {
     pub export: Option<BTreeSet<String>>,
     /// Set from outside (Ctrl-C) to stop the run between batches, cleaning up as on failure.
     pub interrupted: Arc<AtomicBool>,
+    /// Largest CSV part (bytes); larger datasets are split into parts.
+    pub max_file_size: u64,
+    /// A previous run to compare with in the HTML report.
+    pub previous: Option<crate::diff::Snapshot>,
 }
 
 /// Loads the plugin and checks the options: everything that can fail before reading data.
@@ -123,7 +127,7 @@ pub fn run_transform(
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
-    let mut datasets = DatasetStates::new(manifest, &export, destination)?;
+    let mut datasets = DatasetStates::new(manifest, &export, destination, plan.max_file_size)?;
     let mut counts = Counts::default();
     let settings = WorkerSettings {
         workers: plan.workers,
@@ -165,12 +169,17 @@ pub fn run_transform(
     counts.check_not_empty(staged.iter().map(|(s, _)| s.rows).sum(), plan)?;
     let dropped_rows = counts.dropped.into_map();
     // Readiness and the commit see only the written datasets.
-    let readiness = readiness.report(&export.written, dropped_rows.clone());
     let info = transformer.info();
-    let readiness_key = readiness_key(&manifest.domain);
-    let report_json = summary::readiness_json(&info, &plan.window, &readiness);
-    let staged_report = stage_bytes(destination, &readiness_key, &report_json)?;
-    let datasets = commit(staged, staged_report, &export.written, destination)?;
+    let (readiness, reports) = summary::report(
+        &info,
+        &plan.window,
+        plan.previous.as_ref(),
+        readiness,
+        &export.written,
+        dropped_rows.clone(),
+        destination,
+    )?;
+    let datasets = commit(staged, reports, &export.written, destination)?;
     Ok(RunSummary {
         plugin: info,
         window: plan.window,
@@ -182,17 +191,17 @@ pub fn run_transform(
         datasets,
         dropped_rows,
         readiness,
-        readiness_location: destination.location(&readiness_key),
+        readiness_location: destination.location(&readiness_key(&manifest.domain)),
         elapsed_seconds: started.elapsed().as_secs_f64(),
         plugin_log,
     })
 }
 
-/// Everything is complete: make it visible, the readiness report last (it marks a finished
-/// run). A failure names the datasets already replaced.
+/// Everything is complete: make it visible, the readiness reports last (the JSON marks a
+/// finished run). A failure names the datasets already replaced.
 fn commit(
     staged: Vec<(StagedDataset, u64)>,
-    staged_report: Box<dyn StagedObject>,
+    reports: Vec<Box<dyn StagedObject>>,
     manifest: &crate::manifest::Manifest,
     destination: &dyn Destination,
 ) -> Result<Vec<DatasetSummary>, RunError> {
@@ -215,6 +224,8 @@ fn commit(
         staged.commit().map_err(|e| partial(&touched, e))?;
         summaries.push(summary);
     }
-    staged_report.commit().map_err(|e| partial(&summaries, e))?;
+    for report in reports {
+        report.commit().map_err(|e| partial(&summaries, e))?;
+    }
     Ok(summaries)
 }

@@ -1,11 +1,15 @@
 //! What a run reports: the summary returned to the caller, progress while it runs, and the
-//! readiness file written beside the datasets.
+//! readiness files (JSON, HTML page) written beside the datasets.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::manifest::DatasetKind;
-use crate::readiness::ReadinessReport;
+use super::error::RunError;
+use crate::diff::Snapshot;
+use crate::manifest::{DatasetKind, Manifest};
+use crate::readiness::html::{self, Provenance};
+use crate::readiness::{ReadinessReport, ReadinessTracker};
+use crate::sink::{Destination, StagedObject, stage_bytes};
 use crate::transform::PluginInfo;
 use crate::window::DateWindow;
 
@@ -80,4 +84,31 @@ pub fn readiness_json(info: &PluginInfo, window: &DateWindow, report: &Readiness
         readiness: report,
     })
     .expect("plain data serialises")
+}
+
+/// The readiness report of a run (compared with `--previous` when given), and its files
+/// staged: the HTML page first and the JSON last, in the order they are committed (the JSON
+/// marks a finished run).
+pub(super) fn report(
+    info: &PluginInfo,
+    window: &DateWindow,
+    previous: Option<&Snapshot>,
+    tracker: ReadinessTracker,
+    written: &Manifest,
+    dropped_rows: BTreeMap<String, u64>,
+    destination: &dyn Destination,
+) -> Result<(ReadinessReport, Vec<Box<dyn StagedObject>>), RunError> {
+    let (report, comparison) =
+        crate::diff::report_with_previous(tracker, written, dropped_rows, previous);
+    let provenance = Provenance {
+        plugin_name: &info.name,
+        plugin_version: &info.version,
+        plugin_sha256: &info.sha256,
+        window,
+    };
+    let page = html::render(&report, &provenance, comparison.as_ref())?;
+    let staged_html = stage_bytes(destination, &html::html_key(&info.domain), page.as_bytes())?;
+    let json = readiness_json(info, window, &report);
+    let staged_json = stage_bytes(destination, &readiness_key(&info.domain), &json)?;
+    Ok((report, vec![staged_html, staged_json]))
 }

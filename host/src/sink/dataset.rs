@@ -9,20 +9,19 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
+use super::split::{CsvParts, DEFAULT_MAX_FILE_SIZE, StagedParts};
 use super::{Destination, SinkError, StagedObject, avro, stage_bytes};
 use crate::manifest::DatasetSpec;
 
-pub const CSV_FILE: &str = "personalize-dataset.csv";
 pub const PARQUET_FILE: &str = "personalize-dataset.parquet";
 pub const SCHEMA_FILE: &str = "schema.avsc";
 
 pub struct DatasetWriter {
     name: String,
     spec: DatasetSpec,
-    csv: BufWriter<Box<dyn StagedObject>>,
+    csv: CsvParts,
     /// Reused for batches encoded here rather than by [`encode_csv_rows`] in a worker.
     csv_rows: Vec<u8>,
     parquet: ArrowWriter<Box<dyn StagedObject>>,
@@ -33,11 +32,18 @@ pub struct DatasetWriter {
 pub struct StagedDataset {
     pub name: String,
     pub rows: u64,
+    csv: StagedParts,
     objects: Vec<Box<dyn StagedObject>>,
 }
 
 impl StagedDataset {
+    /// Bytes of each CSV part, in order.
+    pub fn csv_part_sizes(&self) -> &[u64] {
+        &self.csv.sizes
+    }
+
     pub fn commit(self) -> Result<(), SinkError> {
+        self.csv.commit()?;
         self.objects.into_iter().try_for_each(|o| o.commit())
     }
 }
@@ -46,19 +52,27 @@ const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
 
 impl DatasetWriter {
     pub fn create(destination: &dyn Destination, spec: &DatasetSpec) -> Result<Self, SinkError> {
+        Self::create_split(destination, spec, DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// A writer whose CSV is split into parts of at most `max_csv_bytes`.
+    pub fn create_split(
+        destination: &dyn Destination,
+        spec: &DatasetSpec,
+        max_csv_bytes: u64,
+    ) -> Result<Self, SinkError> {
         let name = spec.name.clone();
-        let csv_object = destination.create(&format!("{name}/{CSV_FILE}"))?;
-        let mut csv = BufWriter::with_capacity(1 << 20, csv_object);
-        // The header row, even for an empty dataset.
+        // The header row, even for an empty dataset; repeated at the top of every part.
         let mut header = csv_dialect().with_header(true).build(Vec::new());
         header
             .write(&RecordBatch::new_empty(spec.written_schema()))
             .map_err(|e| encode_error(&name, "CSV", e))?;
-        csv.write_all(&header.into_inner())
-            .map_err(|source| SinkError::Io {
-                path: destination.location(&format!("{name}/{CSV_FILE}")),
-                source,
-            })?;
+        let csv = CsvParts::create(
+            destination.handle(),
+            &name,
+            header.into_inner(),
+            max_csv_bytes,
+        )?;
         // The writer holds a row group, encoded, until it is full: 128k rows bound that
         // buffer (1M, the default, held 60-80 MB of long-id interactions).
         let properties = WriterProperties::builder()
@@ -93,9 +107,7 @@ impl DatasetWriter {
         if batch.num_rows() == 0 {
             return Ok(());
         }
-        self.csv
-            .write_all(csv_rows)
-            .map_err(|e| encode_error(&self.name, "CSV", e))?;
+        self.csv.write_rows(csv_rows)?;
         self.parquet
             .write(batch)
             .map_err(|e| encode_error(&self.name, "Parquet", e))?;
@@ -106,11 +118,7 @@ impl DatasetWriter {
     /// Finishes and seals every file (schema included) without making any of them visible.
     pub fn finish(self, destination: &dyn Destination) -> Result<StagedDataset, SinkError> {
         let name = self.name;
-        let mut csv = self.csv.into_inner().map_err(|e| SinkError::Io {
-            path: destination.location(&format!("{name}/{CSV_FILE}")),
-            source: e.into_error(),
-        })?;
-        csv.seal()?;
+        let csv = self.csv.finish()?;
         let mut parquet = self
             .parquet
             .into_inner()
@@ -121,7 +129,8 @@ impl DatasetWriter {
         Ok(StagedDataset {
             name,
             rows: self.rows,
-            objects: vec![csv, parquet, schema],
+            csv,
+            objects: vec![parquet, schema],
         })
     }
 }
@@ -196,6 +205,7 @@ fn escape_backslashes(batch: &RecordBatch) -> RecordBatch {
 mod tests {
     use super::*;
     use crate::sink::LocalDir;
+    use crate::sink::split::CSV_FILE;
     use arrow_array::StringArray;
 
     #[test]

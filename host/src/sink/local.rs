@@ -4,13 +4,16 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::lock::{OutputLock, sweep_leftovers};
 use super::{Destination, SinkError, StagedObject};
 
+/// Clones share the lock (writers hold a handle on the root); it is released with the last.
+#[derive(Clone)]
 pub struct LocalDir {
     root: PathBuf,
-    _lock: OutputLock,
+    _lock: Arc<OutputLock>,
 }
 
 impl LocalDir {
@@ -20,7 +23,10 @@ impl LocalDir {
         let root = root.into();
         let lock = OutputLock::acquire(&root)?;
         sweep_leftovers(&root);
-        Ok(Self { root, _lock: lock })
+        Ok(Self {
+            root,
+            _lock: Arc::new(lock),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -61,6 +67,45 @@ impl Destination for LocalDir {
             .fold(self.root.clone(), |path, part| path.join(part))
             .display()
             .to_string()
+    }
+
+    fn handle(&self) -> Arc<dyn Destination> {
+        Arc::new(self.clone())
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, SinkError> {
+        // Only the folder part of the prefix is walked (one level: dataset folders are flat).
+        let (folder, start) = prefix.rsplit_once('/').unwrap_or(("", prefix));
+        let dir = Path::new(&self.location(folder)).to_path_buf();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                let path = dir.display().to_string();
+                return Err(SinkError::Io { path, source });
+            }
+        };
+        Ok(entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with(start) && !name.starts_with('.'))
+            .map(|name| {
+                if folder.is_empty() {
+                    name
+                } else {
+                    format!("{folder}/{name}")
+                }
+            })
+            .collect())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), SinkError> {
+        let path = self.location(key);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(SinkError::Io { path, source: e })
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod local;
 mod lock;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod split;
 
 pub use dataset::{DatasetWriter, StagedDataset, encode_csv_rows};
 pub use local::LocalDir;
@@ -48,6 +49,15 @@ pub trait Destination: Send + Sync {
 
     /// Where `key` ends up, for messages (a path or URL).
     fn location(&self, key: &str) -> String;
+
+    /// A shared handle on the same root, for writers that create objects as they go.
+    fn handle(&self) -> std::sync::Arc<dyn Destination>;
+
+    /// Keys of the visible objects whose key starts with `prefix` (staged ones excluded).
+    fn list(&self, prefix: &str) -> Result<Vec<String>, SinkError>;
+
+    /// Removes the visible object `key` (absent is fine).
+    fn remove(&self, key: &str) -> Result<(), SinkError>;
 }
 
 /// An object being written. Its life: `write`s, then `seal` (all bytes stored, still

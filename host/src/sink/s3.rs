@@ -15,6 +15,10 @@ use std::time::Duration;
 use super::{Destination, SinkError, StagedObject};
 
 mod lock;
+// Reading back (validate): a child module, so it shares the client set up here.
+#[path = "s3_read.rs"]
+mod read;
+pub use read::S3Reader;
 
 /// S3's smallest part (except the last one).
 pub const MIN_PART_SIZE: usize = 5 << 20;
@@ -234,6 +238,21 @@ impl Destination for S3Dir {
 
     fn location(&self, key: &str) -> String {
         self.shared.url(key)
+    }
+
+    fn handle(&self) -> Arc<dyn Destination> {
+        Arc::new(S3Dir {
+            shared: self.shared.clone(),
+        })
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, SinkError> {
+        let objects = self.list_with_sizes(prefix)?;
+        Ok(objects.into_iter().map(|(key, _)| key).collect())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), SinkError> {
+        self.delete(key)
     }
 }
 
