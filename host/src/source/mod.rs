@@ -20,7 +20,7 @@ use crate::manifest::Manifest;
 use crate::window::DateWindow;
 pub use discovery::resolve_input;
 pub use files::{FileInput, LocalSource};
-pub use rebatch::rebatched;
+pub use rebatch::{rebatched, warehouse_batches};
 pub use shape::shape;
 
 #[derive(Debug, thiserror::Error)]

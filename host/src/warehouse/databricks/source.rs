@@ -3,13 +3,14 @@
 //! streamed chunk by chunk, then the same shaping as every source, re-batched to the
 //! pipeline's batch size.
 
+use arrow_array::RecordBatch;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::{Databricks, DatabricksError, ProgressFn, ResultStream, Settings};
 use crate::manifest::{Manifest, SourceSpec};
-use crate::source::{Batches, OpenSource, Source, SourceError, rebatched, shape};
+use crate::source::{Batches, OpenSource, Source, SourceError, warehouse_batches};
 use crate::warehouse::{Warehouse, source_query};
 use crate::window::DateWindow;
 
@@ -104,16 +105,9 @@ impl Source for DatabricksSource {
             rows,
             batch_size,
         } = *self;
-        // Names the table in messages, where a file source names the file.
         let origin = PathBuf::from(format!("databricks:{table}"));
-        let mut next_row = 1u64;
-        let (shaped_origin, shaped_spec) = (origin.clone(), spec.clone());
-        let shaped = rows.map(move |raw| {
-            let raw = raw.map_err(|e| SourceError::Warehouse(Box::new(e)))?;
-            let first_row = next_row;
-            next_row += raw.num_rows() as u64;
-            shape(&shaped_origin, &shaped_spec, &raw, first_row)
-        });
-        rebatched(shaped, &spec, batch_size, origin, "Databricks Arrow")
+        // Databricks' Arrow is plain already.
+        let plain = |batch: &RecordBatch| Ok(batch.clone());
+        warehouse_batches(rows, origin, &spec, batch_size, "Databricks Arrow", plain)
     }
 }

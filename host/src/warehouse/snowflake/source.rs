@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{ConnectionSettings, ResultStream, Snowflake, SnowflakeError};
 use crate::manifest::{Manifest, SourceSpec};
-use crate::source::{Batches, OpenSource, Source, SourceError, rebatched, shape};
+use crate::source::{Batches, OpenSource, Source, SourceError, warehouse_batches};
 use crate::warehouse::{Warehouse, source_query};
 use crate::window::DateWindow;
 
@@ -95,22 +95,8 @@ impl Source for SnowflakeSource {
             rows,
             batch_size,
         } = *self;
-        // Names the table in messages, where a file source names the file.
         let origin = PathBuf::from(format!("snowflake:{table}"));
-        let mut next_row = 1u64;
-        let shaped_spec = spec.clone();
-        let shaped_origin = origin.clone();
-        let shaped = rows.map(move |raw| {
-            let raw = raw.map_err(|e| SourceError::Warehouse(Box::new(e)))?;
-            let first_row = next_row;
-            next_row += raw.num_rows() as u64;
-            let plain = super::arrow::to_plain(&raw).map_err(|e| SourceError::Unreadable {
-                file: shaped_origin.clone(),
-                format: "Snowflake Arrow",
-                message: e.to_string(),
-            })?;
-            shape(&shaped_origin, &shaped_spec, &plain, first_row)
-        });
-        rebatched(shaped, &spec, batch_size, origin, "Snowflake Arrow")
+        let plain = super::arrow::to_plain;
+        warehouse_batches(rows, origin, &spec, batch_size, "Snowflake Arrow", plain)
     }
 }
