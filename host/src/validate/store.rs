@@ -1,13 +1,14 @@
 //! Where the datasets to validate are: a local folder or an S3 prefix, seen the same way
 //! (files with sizes, one folder level at a time, streamed reads).
 
+#[cfg(feature = "s3")]
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
 use super::ValidateError;
-use crate::sink::S3Dir;
-use crate::sink::s3::S3Settings;
+#[cfg(feature = "s3")]
+use crate::sink::{S3Dir, s3::S3Settings};
 
 pub trait Store {
     /// Files directly in `folder` (`""` is the root, else it ends in `/`) with their sizes,
@@ -58,11 +59,13 @@ impl Store for LocalStore {
 }
 
 /// An S3 prefix, listed once.
+#[cfg(feature = "s3")]
 pub struct S3Store {
     dir: S3Dir,
     objects: BTreeMap<String, u64>,
 }
 
+#[cfg(feature = "s3")]
 impl S3Store {
     pub fn connect(url: &str, settings: &S3Settings) -> Result<Self, ValidateError> {
         let store = |e: crate::sink::SinkError| ValidateError::Store {
@@ -78,6 +81,7 @@ impl S3Store {
     }
 }
 
+#[cfg(feature = "s3")]
 impl Store for S3Store {
     fn entries(&self, folder: &str) -> Result<Vec<(String, u64)>, ValidateError> {
         let mut entries: Vec<(String, u64)> = Vec::new();
