@@ -9,10 +9,14 @@ mod store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Read;
+#[cfg(feature = "s3")]
 use std::path::PathBuf;
 
+#[cfg(feature = "s3")]
 use crate::sink::s3::S3Settings;
-pub use store::{LocalStore, S3Store, Store};
+#[cfg(feature = "s3")]
+pub use store::S3Store;
+pub use store::{LocalStore, Store};
 
 use crate::manifest::DatasetKind;
 use crate::readiness::limits::{self, ImportFit, MIN_INTERACTIONS};
@@ -90,6 +94,7 @@ fn dataset_folders(store: &dyn Store) -> Result<Vec<String>, ValidateError> {
 }
 
 /// Validates every dataset at or under `root`: a local folder or `s3://bucket/prefix`.
+#[cfg(feature = "s3")]
 pub fn validate_path(root: &str, s3: &S3Settings) -> Result<Validation, ValidateError> {
     if root.starts_with("s3://") {
         validate(&S3Store::connect(root, s3)?)

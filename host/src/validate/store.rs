@@ -1,12 +1,15 @@
 //! Where the datasets to validate are: a local folder or an S3 prefix, seen the same way
 //! (files with sizes, one folder level at a time, streamed reads).
 
+#[cfg(feature = "s3")]
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
 use super::ValidateError;
+#[cfg(feature = "s3")]
 use crate::sink::S3Dir;
+#[cfg(feature = "s3")]
 use crate::sink::s3::S3Settings;
 
 pub trait Store {
@@ -58,11 +61,13 @@ impl Store for LocalStore {
 }
 
 /// An S3 prefix, listed once.
+#[cfg(feature = "s3")]
 pub struct S3Store {
     dir: S3Dir,
     objects: BTreeMap<String, u64>,
 }
 
+#[cfg(feature = "s3")]
 impl S3Store {
     pub fn connect(url: &str, settings: &S3Settings) -> Result<Self, ValidateError> {
         let store = |e: crate::sink::SinkError| ValidateError::Store {
@@ -78,6 +83,7 @@ impl S3Store {
     }
 }
 
+#[cfg(feature = "s3")]
 impl Store for S3Store {
     fn entries(&self, folder: &str) -> Result<Vec<(String, u64)>, ValidateError> {
         let mut entries: Vec<(String, u64)> = Vec::new();
