@@ -2,7 +2,7 @@
 Its first statement runs the plugin's all-datasets UDTF once over the window's rows. Here that
 statement is done as Snowflake does it: the function body exactly as `rechost register` creates
 it, a fresh handler per partition of `PARTITION BY <day>, <hash bucket>`, each handed a
-DataFrame of positional columns; the rows every call is handed are counted. Its output is loaded
+DataFrame of positional columns; the rows the handler hands the plugin are counted. Its output is loaded
 into fakesnow (Snowflake SQL on DuckDB) as the table the statement creates, and the script's
 other statements (split by tag, latest row per key) run there as printed. Every dataset must
 equal the local host's, and the plugin must have seen each source row of the window once."""
@@ -40,9 +40,27 @@ def pushdown_script(rechost_bin, domain):
     ).stdout
 
 
+class CountingPlugin:
+    """The loaded plugin, counting the source rows each transform is handed."""
+
+    def __init__(self, plugin):
+        self.plugin, self.rows = plugin, 0
+
+    def __getattr__(self, name):
+        return getattr(self.plugin, name)
+
+    def transform(self, batch, **kwargs):
+        self.rows += batch.num_rows
+        return self.plugin.transform(batch, **kwargs)
+
+    def transform_all(self, batch, **kwargs):
+        self.rows += batch.num_rows
+        return self.plugin.transform_all(batch, **kwargs)
+
+
 def run_function(module, domain):
-    """The UDTF over the window's rows, partitioned as the statement says; the concatenated
-    output in the RETURNS TABLE types, and how many rows the calls were handed."""
+    """The UDTF over the window's rows, partitioned as the statement says: the concatenated
+    output in the RETURNS TABLE types."""
     window = pd.concat(snowflake_partitions(domain, parts=1), ignore_index=True)
     # PARTITION BY TO_DATE(time), MOD(ABS(HASH(first column)), BUCKETS): any hash will do.
     time_column = json.loads(domain.plugin.manifest_json)["source"]["time_column"]
@@ -51,15 +69,15 @@ def run_function(module, domain):
         window[time_position].dt.normalize(),
         pd.util.hash_array(window[0].fillna("").to_numpy(dtype=object)) % BUCKETS,
     ]
-    outputs, seen = [], 0
-    for _, part in window.groupby(keys, sort=False, dropna=False):
-        seen += len(part)
-        outputs.append(module.Handler().end_partition(part.reset_index(drop=True)))
+    outputs = [
+        module.Handler().end_partition(part.reset_index(drop=True))
+        for _, part in window.groupby(keys, sort=False, dropna=False)
+    ]
     columns = domain.plugin.all_datasets_columns
     schema = pa.schema([(name, ARROW_TYPES[data_type]) for name, data_type in columns])
     frame = pd.concat(outputs, ignore_index=True)
     assert list(frame.columns) == schema.names, "the UDTF returns its RETURNS TABLE columns"
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False), seen
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
 @pytest.mark.parametrize("domain_name", ["ecommerce", "media"])
@@ -80,8 +98,11 @@ def test_pushdown_runs_the_plugin_once_per_source_row_and_equals_host(
     functions = registered_handlers(rechost_bin, domain, "snowflake", "--udf-schema", SCHEMA)
     _, module = functions[function]
     monkeypatch.setitem(sys._xoptions, "snowflake_import_directory", str(domain.wasm.parent))
-    tagged, seen = run_function(module, domain)
-    assert seen == window_rows(domain), "the plugin saw each source row of the window once"
+    handler = module.Handler
+    counting = CountingPlugin(module.load_plugin(handler.PLUGIN, handler.OPTIONS))
+    monkeypatch.setattr(module, "load_plugin", lambda *_args: counting)
+    tagged = run_function(module, domain)
+    assert counting.rows == window_rows(domain), "the plugin saw each source row once"
 
     with fakesnow.patch():
         conn = snowflake.connector.connect(database="analytics", schema="recs")
