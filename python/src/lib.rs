@@ -7,6 +7,7 @@
 //! plugin = rechost_runtime.Plugin("ecommerce.wasm", options={"category-separator": "/"})
 //! interactions, users, items = plugin.transform(batch)          # pyarrow.RecordBatch each
 //! users = plugin.transform(batch, dataset="snowplow_recommendations_ecommerce_users")[0]
+//! tagged = plugin.transform_all(batch)    # every dataset in one batch, RECHOST_DATASET = 1, 2, 3
 //! ```
 
 use arrow_array::RecordBatch;
@@ -18,6 +19,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rechost::manifest::DataType;
+use rechost::manifest::tagged::{TAG_COLUMN, TaggedLayout};
 use rechost::plugin::{LimitNames, Limits, LoadOptions};
 use rechost::window::DateWindow;
 
@@ -28,6 +31,8 @@ struct Plugin {
     plugin: rechost::plugin::Plugin,
     options: Vec<(String, String)>,
     manifest_json: String,
+    /// The shape of `transform_all`'s batches.
+    layout: TaggedLayout,
 }
 
 fn runtime_error(error: impl std::fmt::Display) -> PyErr {
@@ -79,10 +84,12 @@ impl Plugin {
             .resolve_options(&given)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let manifest_json = serde_json::to_string(&plugin.manifest).map_err(runtime_error)?;
+        let layout = TaggedLayout::of(&plugin.manifest);
         Ok(Self {
             plugin,
             options,
             manifest_json,
+            layout,
         })
     }
 
@@ -106,6 +113,18 @@ impl Plugin {
         datasets.iter().map(|d| d.name.clone()).collect()
     }
 
+    /// Names and types (`utf8`, `int64`, ...) of what `transform_all` returns: the tag
+    /// `RECHOST_DATASET` (the dataset's 1-based position in `datasets`), then the union of
+    /// every dataset's returned columns.
+    #[getter]
+    fn all_datasets_columns(&self) -> Vec<(String, &'static str)> {
+        let tag = (TAG_COLUMN.to_string(), DataType::Int64.name());
+        let columns = self.layout.columns.iter();
+        std::iter::once(tag)
+            .chain(columns.map(|c| (c.name.clone(), c.data_type.name())))
+            .collect()
+    }
+
     /// Runs the transform over one batch holding the source columns (any case, extra columns
     /// ignored, types converted as for files). Returns one batch per dataset (or the one named),
     /// each with the dataset's columns followed by its `latest-by` columns. With both dates,
@@ -120,65 +139,103 @@ impl Plugin {
         end_date: Option<&str>,
         first_row: u64,
     ) -> PyResult<Vec<PyArrowType<RecordBatch>>> {
-        let manifest = &self.plugin.manifest;
         let wanted = match dataset {
             None => None,
-            Some(name) => Some(
-                manifest
-                    .datasets
-                    .iter()
-                    .position(|d| d.name == name)
-                    .ok_or_else(|| {
-                        PyValueError::new_err(format!(
-                            "the plugin has no dataset {name:?} (it has: {})",
-                            self.datasets().join(", ")
-                        ))
-                    })?,
-            ),
+            Some(name) => Some(self.dataset_index(name)?),
         };
-        let date = |text: &str| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|e| PyValueError::new_err(format!("date {text:?}: {e} (want YYYY-MM-DD)")))
-        };
-        let window = match (start_date, end_date) {
-            (Some(start), Some(end)) => Some(
-                DateWindow::between(date(start)?, date(end)?)
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?,
-            ),
-            (None, None) => None,
-            _ => {
-                return Err(PyValueError::new_err(
-                    "give both start_date and end_date, or neither",
-                ));
-            }
-        };
+        let window = window(start_date, end_date)?;
         let input = batch.0;
         // The GIL is released while the plugin runs: other Python threads go on.
-        let datasets = py.detach(|| -> Result<Vec<RecordBatch>, String> {
-            let origin = Path::new("input batch");
-            let shaped = rechost::source::shape(origin, &manifest.source, &input, first_row)
-                .map_err(|e| e.to_string())?;
-            let shaped = match window {
-                Some(window) => window.apply(shaped, manifest.source.time_index).0,
-                None => shaped,
-            };
-            if shaped.num_rows() == 0 {
-                let empty = manifest.datasets.iter();
-                return Ok(empty
-                    .map(|d| RecordBatch::new_empty(d.returned_schema()))
-                    .collect());
-            }
-            let mut instance = self.plugin.instantiate().map_err(|e| format!("{e:#}"))?;
-            let output = instance
-                .transform(&self.options, &shaped, 0)
-                .map_err(|e| e.to_string())?;
-            Ok(output.datasets)
-        });
+        let datasets = py.detach(|| self.run(&input, window, first_row));
         let datasets = datasets.map_err(PyRuntimeError::new_err)?;
         Ok(match wanted {
             Some(index) => vec![PyArrowType(datasets[index].clone())],
             None => datasets.into_iter().map(PyArrowType).collect(),
         })
+    }
+
+    /// `transform`, every dataset in one batch: each row tagged with its dataset's position
+    /// (column `RECHOST_DATASET`, 1 = the first of `datasets`), NULL in the columns its
+    /// dataset lacks (see `all_datasets_columns`). What the pushdown's single function returns.
+    #[pyo3(signature = (batch, start_date = None, end_date = None, first_row = 1))]
+    fn transform_all(
+        &self,
+        py: Python<'_>,
+        batch: PyArrowType<RecordBatch>,
+        start_date: Option<&str>,
+        end_date: Option<&str>,
+        first_row: u64,
+    ) -> PyResult<PyArrowType<RecordBatch>> {
+        let window = window(start_date, end_date)?;
+        let input = batch.0;
+        let tagged = py.detach(|| {
+            let datasets = self.run(&input, window, first_row)?;
+            self.layout.tag(&datasets).map_err(|e| {
+                format!(
+                    "plugin {}: tagging its datasets: {e}",
+                    self.plugin.manifest.name
+                )
+            })
+        });
+        Ok(PyArrowType(tagged.map_err(PyRuntimeError::new_err)?))
+    }
+}
+
+impl Plugin {
+    fn dataset_index(&self, name: &str) -> PyResult<usize> {
+        let datasets = &self.plugin.manifest.datasets;
+        datasets.iter().position(|d| d.name == name).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "the plugin has no dataset {name:?} (it has: {})",
+                self.datasets().join(", ")
+            ))
+        })
+    }
+
+    /// Shape, window, then the sandboxed transform in a fresh instance: one batch per dataset.
+    fn run(
+        &self,
+        input: &RecordBatch,
+        window: Option<DateWindow>,
+        first_row: u64,
+    ) -> Result<Vec<RecordBatch>, String> {
+        let manifest = &self.plugin.manifest;
+        let origin = Path::new("input batch");
+        let shaped = rechost::source::shape(origin, &manifest.source, input, first_row)
+            .map_err(|e| e.to_string())?;
+        let shaped = match window {
+            Some(window) => window.apply(shaped, manifest.source.time_index).0,
+            None => shaped,
+        };
+        if shaped.num_rows() == 0 {
+            let empty = manifest.datasets.iter();
+            return Ok(empty
+                .map(|d| RecordBatch::new_empty(d.returned_schema()))
+                .collect());
+        }
+        let mut instance = self.plugin.instantiate().map_err(|e| format!("{e:#}"))?;
+        let output = instance
+            .transform(&self.options, &shaped, 0)
+            .map_err(|e| e.to_string())?;
+        Ok(output.datasets)
+    }
+}
+
+/// `[start_date, end_date]` from two `YYYY-MM-DD` texts, or no window when neither is given.
+fn window(start_date: Option<&str>, end_date: Option<&str>) -> PyResult<Option<DateWindow>> {
+    let date = |text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|e| PyValueError::new_err(format!("date {text:?}: {e} (want YYYY-MM-DD)")))
+    };
+    match (start_date, end_date) {
+        (Some(start), Some(end)) => Ok(Some(
+            DateWindow::between(date(start)?, date(end)?)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        )),
+        (None, None) => Ok(None),
+        _ => Err(PyValueError::new_err(
+            "give both start_date and end_date, or neither",
+        )),
     }
 }
 

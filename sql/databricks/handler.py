@@ -5,7 +5,7 @@ Self-contained on purpose: rechost's DDL template inlines this text into a Unity
 `CREATE FUNCTION ... LANGUAGE PYTHON HANDLER 'Handler' AS <dollar-quoted body>` and appends
 
     class Handler(RechostDatabricksUdtf):
-        DATASET = "snowplow_recommendations_ecommerce_users"
+        DATASET = "snowplow_recommendations_ecommerce_users"   # or ALL_DATASETS = True
         PLUGIN = "/Volumes/main/recs/plugins/ecommerce.wasm"
         OPTIONS = {}
 
@@ -58,7 +58,10 @@ def _dataset_spec(plugin, dataset):
 
 
 def returned_columns(plugin, dataset):
-    """(name, type) of what `transform` returns for `dataset`: written columns, then latest-by."""
+    """(name, type) of what `transform` returns for `dataset`: written columns, then latest-by;
+    for `dataset=None`, what `transform_all` returns (the tag, then every dataset's columns)."""
+    if dataset is None:
+        return list(plugin.all_datasets_columns)
     spec = _dataset_spec(plugin, dataset)
     latest_by = spec["reduction"].get("latest_by", [])
     return [(c["name"], c["data_type"]) for c in spec["columns"] + latest_by]
@@ -74,9 +77,9 @@ _SPARK_TYPES = {
 }
 
 
-def spark_schema(plugin, dataset):
-    """Spark DDL schema of `dataset`'s returned columns, e.g. "`USER_ID` string, ...".
-    `plugin` is a loaded plugin or a path to the .wasm."""
+def spark_schema(plugin, dataset=None):
+    """Spark DDL schema of `dataset`'s returned columns, e.g. "`USER_ID` string, ..." (all
+    datasets, tagged, for None). `plugin` is a loaded plugin or a path to the .wasm."""
     if not isinstance(plugin, rechost_runtime.Plugin):
         plugin = load_plugin(plugin)
     return ", ".join(
@@ -102,12 +105,16 @@ def _column(values, data_type):
         return pyarrow.array(values)
 
 
-def _transform(plugin, batch, dataset, first_row, label):
+def _transform(plugin, batch, dataset, label, **window):
+    """`dataset`'s rows of `batch`; every dataset's, tagged, for `dataset=None`."""
     try:
-        (out,) = plugin.transform(batch, dataset=dataset, first_row=first_row)
+        if dataset is None:
+            return plugin.transform_all(batch, **window)
+        (out,) = plugin.transform(batch, dataset=dataset, **window)
+        return out
     except (RuntimeError, ValueError) as error:
-        raise type(error)(f"rechost plugin {label!r}, dataset {dataset}: {error}") from error
-    return out
+        which = "all datasets" if dataset is None else f"dataset {dataset}"
+        raise type(error)(f"rechost plugin {label!r}, {which}: {error}") from error
 
 
 class RechostDatabricksUdtf:
@@ -116,18 +123,24 @@ class RechostDatabricksUdtf:
     and transformed BATCH_ROWS at a time; the rest is flushed in `terminate`.
 
     Source columns are found in the row by name, case-insensitively (extra columns ignored),
-    so `TABLE(SELECT <source columns> ...)` and `TABLE(events)` both work."""
+    so `TABLE(SELECT <source columns> ...)` and `TABLE(events)` both work.
+
+    ALL_DATASETS = True instead of a DATASET: every dataset's rows in one pass, tagged
+    (`RECHOST_DATASET`, see `Plugin.transform_all`); the pushdown runs this one."""
 
     DATASET = None
+    ALL_DATASETS = False
     PLUGIN = None
     OPTIONS = {}
     BATCH_ROWS = 8192
 
     def __init__(self):
-        if not self.DATASET or not self.PLUGIN:
-            raise RuntimeError(f"{type(self).__name__} must set DATASET and PLUGIN")
+        if not (self.DATASET or self.ALL_DATASETS) or not self.PLUGIN:
+            raise RuntimeError(f"{type(self).__name__} must set DATASET (or ALL_DATASETS) and PLUGIN")
         self._plugin = load_plugin(self.PLUGIN, self.OPTIONS)
-        _dataset_spec(self._plugin, self.DATASET)  # fail early on an unknown dataset
+        self._dataset = None if self.ALL_DATASETS else self.DATASET
+        if self._dataset is not None:
+            _dataset_spec(self._plugin, self._dataset)  # fail early on an unknown dataset
         self._names = self._plugin.source_columns
         self._types = [c["data_type"] for c in _manifest(self._plugin.manifest_json)["source"]["columns"]]
         self._positions = None
@@ -160,7 +173,7 @@ class RechostDatabricksUdtf:
         rows, self._rows = self._rows, []
         columns = [_column(list(values), t) for values, t in zip(zip(*rows), self._types)]
         batch = pyarrow.RecordBatch.from_arrays(columns, names=self._names)
-        out = _transform(self._plugin, batch, self.DATASET, self._first_row, self.PLUGIN)
+        out = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
         self._first_row += len(rows)
         # Rows as tuples in the returned columns' order, which is the UDTF's RETURNS order.
         yield from zip(*(column.to_pylist() for column in out.columns))
@@ -172,7 +185,7 @@ class RechostDatabricksArrowUdtf(RechostDatabricksUdtf):
     RecordBatches, with no per-row Python. Register it with `spark_udtf(cls)`."""
 
     def eval(self, batch):
-        out = _transform(self._plugin, batch, self.DATASET, self._first_row, self.PLUGIN)
+        out = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
         self._first_row += batch.num_rows
         yield out
 
@@ -185,16 +198,19 @@ def spark_udtf(handler):
     return type, ready for `spark.udtf.register(name, ...)`."""
     from pyspark.sql.functions import arrow_udtf, udtf
 
-    schema = spark_schema(load_plugin(handler.PLUGIN, handler.OPTIONS), handler.DATASET)
+    dataset = None if handler.ALL_DATASETS else handler.DATASET
+    schema = spark_schema(load_plugin(handler.PLUGIN, handler.OPTIONS), dataset)
     if issubclass(handler, RechostDatabricksArrowUdtf):
         return arrow_udtf(handler, returnType=schema)
     return udtf(handler, returnType=schema)
 
 
-def map_in_arrow(plugin_path, dataset, options=None, start_date=None, end_date=None):
+def map_in_arrow(plugin_path, dataset=None, options=None, start_date=None, end_date=None):
     """A function for `DataFrame.mapInArrow(f, spark_schema(plugin_path, dataset))`: each input
-    RecordBatch (holding the source columns, any case) becomes the dataset's returned columns.
-    With both dates, rows outside the window are left out (as `rechost run` does)."""
+    RecordBatch (holding the source columns, any case) becomes the dataset's returned columns
+    (`dataset=None`: every dataset's, tagged, in one pass). With both dates, rows outside the
+    window are left out (as `rechost run` does). Batches go to the runtime and back through
+    the Arrow C Data Interface: no copy, no per-row Python."""
     plugin_path = str(plugin_path)
     options = dict(options or {})
 
@@ -202,16 +218,10 @@ def map_in_arrow(plugin_path, dataset, options=None, start_date=None, end_date=N
         plugin = load_plugin(plugin_path, options)
         first_row = 1
         for batch in batches:
-            try:
-                (out,) = plugin.transform(
-                    batch, dataset=dataset, start_date=start_date, end_date=end_date,
-                    first_row=first_row,
-                )
-            except (RuntimeError, ValueError) as error:
-                raise type(error)(
-                    f"rechost plugin {plugin_path!r}, dataset {dataset}: {error}"
-                ) from error
+            yield _transform(
+                plugin, batch, dataset, plugin_path,
+                start_date=start_date, end_date=end_date, first_row=first_row,
+            )
             first_row += batch.num_rows
-            yield out
 
     return transform_batches

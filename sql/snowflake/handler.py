@@ -4,7 +4,7 @@ Self-contained on purpose: rechost's DDL template inlines this text into
 `CREATE FUNCTION ... AS <dollar-quoted body>` and appends
 
     class Handler(RechostSnowflakeUdtf):
-        DATASET = "snowplow_recommendations_ecommerce_users"
+        DATASET = "snowplow_recommendations_ecommerce_users"   # or ALL_DATASETS = True
         PLUGIN = "ecommerce.wasm"          # staged with IMPORTS = ('@stage/ecommerce.wasm')
         OPTIONS = {}
 
@@ -85,7 +85,8 @@ def _to_arrow(values, data_type):
     if data_type == "timestamp" and len(values):
         # Snowflake hands TIMESTAMP_NTZ over as naive datetime64[ns]; the plugin reads
         # microseconds without a zone. Aware values (TIMESTAMP_TZ/LTZ) become UTC first.
-        values = pandas.to_datetime(values)
+        if not pandas.api.types.is_datetime64_any_dtype(values.dtype):
+            values = pandas.to_datetime(values)  # (parsing is slow: only when not datetimes)
         if values.dt.tz is not None:
             values = values.dt.tz_convert("UTC").dt.tz_localize(None)
         return pyarrow.array(values, type=pyarrow.timestamp("us"), from_pandas=True)
@@ -115,25 +116,45 @@ def dataframe_to_batch(plugin, df):
     return pyarrow.RecordBatch.from_arrays(arrays, names=names)
 
 
+def _pandas_type(arrow_type):
+    # Timestamps as the datetime64[ns] Snowflake hands over and documents; every other column
+    # Arrow-backed (pandas.ArrowDtype): no Python object per value, NULLs kept in any type.
+    if pyarrow.types.is_timestamp(arrow_type):
+        return None
+    return pandas.ArrowDtype(arrow_type)
+
+
+def batch_to_dataframe(batch):
+    """The plugin's output as a vectorized UDTF returns it: a DataFrame whose columns Snowflake
+    maps to the RETURNS TABLE by position. Its Arrow-backed columns are pandas extension
+    arrays, which Snowflake's conversion back to Arrow takes without a copy."""
+    return batch.to_pandas(types_mapper=_pandas_type, coerce_temporal_nanoseconds=True)
+
+
 class RechostSnowflakeUdtf:
-    """Base handler: subclass it with DATASET, PLUGIN (and OPTIONS) set."""
+    """Base handler: subclass it with DATASET (or ALL_DATASETS = True: every dataset's rows in
+    one pass, tagged with `RECHOST_DATASET`, see `Plugin.transform_all`), PLUGIN (and OPTIONS)
+    set."""
 
     DATASET = None
+    ALL_DATASETS = False
     PLUGIN = None
     OPTIONS = {}
 
     @_vectorized(input=pandas.DataFrame)
     def end_partition(self, df):
-        if not self.DATASET or not self.PLUGIN:
-            raise RuntimeError(f"{type(self).__name__} must set DATASET and PLUGIN")
+        if not (self.DATASET or self.ALL_DATASETS) or not self.PLUGIN:
+            raise RuntimeError(
+                f"{type(self).__name__} must set DATASET (or ALL_DATASETS) and PLUGIN"
+            )
         plugin = load_plugin(self.PLUGIN, self.OPTIONS)
         batch = dataframe_to_batch(plugin, df)
         try:
-            (out,) = plugin.transform(batch, dataset=self.DATASET)
+            if self.ALL_DATASETS:
+                out = plugin.transform_all(batch)
+            else:
+                (out,) = plugin.transform(batch, dataset=self.DATASET)
         except (RuntimeError, ValueError) as error:
-            raise type(error)(
-                f"rechost plugin {self.PLUGIN!r}, dataset {self.DATASET}: {error}"
-            ) from error
-        # Snowflake maps the returned columns to the UDTF's RETURNS TABLE by position, and
-        # reads timestamps as datetime64[ns] (as it hands them over).
-        return out.to_pandas(coerce_temporal_nanoseconds=True)
+            which = "all datasets" if self.ALL_DATASETS else f"dataset {self.DATASET}"
+            raise type(error)(f"rechost plugin {self.PLUGIN!r}, {which}: {error}") from error
+        return batch_to_dataframe(out)

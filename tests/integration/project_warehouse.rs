@@ -78,7 +78,9 @@ fn a_pushdown_project_prints_each_domains_sql_for_the_exported_datasets() {
     for needle in [
         "-- domain ecommerce",
         "-- domain media",
-        "analytics.recs.rechost_snowplow_recommendations_ecommerce_items(",
+        // The all-datasets function; items keeps its tag (its position in the manifest).
+        "analytics.recs.rechost_snowplow_ecommerce_all_datasets(",
+        "WHERE a.\"RECHOST_DATASET\" = 3\n",
         "COPY INTO @analytics.recs.unload/snowplow_recommendations_ecommerce_items/personalize-dataset.csv",
         "COPY INTO @analytics.recs.unload/snowplow_recommendations_media_interactions/personalize-dataset.parquet",
     ] {

@@ -78,13 +78,20 @@ fn python(code: &str, input: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Every `$$ ... $$` body of a script, checked to be valid Python defining `Handler`.
+/// Every `$$ ... $$` body of a script, checked to be valid Python defining `Handler`: one per
+/// dataset naming it, then the all-datasets one.
 fn check_handler_bodies(sql: &str, datasets: &[&str]) {
     let bodies: Vec<&str> = sql.split("$$").skip(1).step_by(2).collect();
     assert_eq!(
         bodies.len(),
-        datasets.len(),
-        "one function body per dataset"
+        datasets.len() + 1,
+        "one function body per dataset, and one for all of them"
+    );
+    let last = bodies.last().unwrap();
+    let handler = &last[last.rfind("class Handler(").expect("a Handler class")..];
+    assert!(
+        handler.contains("\n    ALL_DATASETS = True\n") && !handler.contains("DATASET = \""),
+        "the last function returns every dataset:\n{handler}"
     );
     for (body, dataset) in bodies.iter().zip(datasets) {
         let out = python(
@@ -145,6 +152,7 @@ fn register_prints_complete_ddl_for_every_dataset_of_both_plugins() {
         check_handler_bodies(sql, datasets);
         let mut kinds = vec!["Create".to_string(), "Put".to_string()];
         kinds.extend(datasets.iter().map(|_| "Create".to_string()));
+        kinds.push("Create".to_string()); // the all-datasets function
         assert_eq!(parse_snowflake(sql), kinds);
         assert_golden(
             &format!("snowflake_register_{name}.sql"),
@@ -193,7 +201,10 @@ fn pushdown_dry_run_prints_the_warehouse_job() {
     ]);
     run.assert_ok();
     let kinds = parse_snowflake(&run.stdout);
-    assert_eq!(kinds, ["Create", "Copy", "Copy"].repeat(3));
+    // The plugin's rows materialised once, then per dataset: split, unload twice.
+    let mut expected = vec!["Create"];
+    expected.extend(["Create", "Copy", "Copy"].repeat(3));
+    assert_eq!(kinds, expected);
     assert_golden(
         "snowflake_pushdown_ecommerce.sql",
         &normalized(&run.stdout, plugin, "snowflake"),

@@ -1,9 +1,15 @@
 """`rechost run --source databricks --pushdown --dry-run` prints the SQL of an in-warehouse run;
 executed statement by statement by a real Spark with the UDTFs registered under the names the
-SQL calls (`rechost_<dataset>`), it must write exactly the local host's datasets."""
+SQL calls, it must write exactly the local host's datasets, running the plugin over each source
+row of the window once (every function counts the rows it hands the plugin in a side file:
+Spark runs them in its Python worker processes)."""
 
 import csv
 import json
+from datetime import date, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 import pyarrow.parquet as pq
 import pytest
@@ -43,6 +49,39 @@ def pushdown_sql(rechost_bin, domain, out):
     return run.stdout
 
 
+def counting(handler, count_file, arrow):
+    """`handler` that appends the number of source rows of each plugin call to `count_file`."""
+
+    def record(rows):
+        with open(count_file, "a") as f:
+            f.write(f"{rows}\n")
+
+    if arrow:
+        def eval(self, batch):
+            record(batch.num_rows)
+            yield from handler.eval(self, batch)
+
+        return type("Counting", (handler,), {"eval": eval, "__module__": handler.__module__})
+
+    def _flush(self):
+        if self._rows:
+            record(len(self._rows))
+        yield from handler._flush(self)
+
+    return type("Counting", (handler,), {"_flush": _flush, "__module__": handler.__module__})
+
+
+def window_rows(domain):
+    """Source rows whose UTC date of the time column is in [START, END]."""
+    time_column = json.loads(domain.plugin.manifest_json)["source"]["time_column"]
+    times = pq.read_table(domain.sample, columns=[time_column])[time_column]
+    # Dates as midnight in the column's type (naive, or UTC when zoned).
+    day = lambda d: pa.scalar(datetime.combine(d, datetime.min.time()), type=times.type)
+    start, after = day(date.fromisoformat(START)), day(date.fromisoformat(END) + timedelta(days=1))
+    inside = pc.and_(pc.greater_equal(times, start), pc.less(times, after))
+    return pc.sum(inside.cast(pa.int64())).as_py()
+
+
 def csv_records(folder):
     """Every record of the one CSV part file Spark wrote (header first), parsed with
     Personalize's quoting rule (`\\` escapes, no doubled quotes)."""
@@ -70,16 +109,19 @@ def test_pushdown_sql_in_spark_equals_host(
     functions = registered_handlers(
         rechost_bin, domain, "databricks", "--volume", domain.wasm.parent
     )
-    assert sorted(functions) == sorted(f"rechost_{d}" for d in plugin.datasets)
+    all_datasets = f"rechost_{json.loads(plugin.manifest_json)['name'].replace('-', '_')}_all_datasets"
+    assert sorted(functions) == sorted([*(f"rechost_{d}" for d in plugin.datasets), all_datasets])
+    counts = tmp_path / "counts"
+    counts.mkdir()
     for name, (returns, module) in functions.items():
-        if arrow:
-            handler = type("Handler", (module.RechostDatabricksArrowUdtf,), dict(
-                DATASET=module.Handler.DATASET, PLUGIN=module.Handler.PLUGIN,
-                OPTIONS=module.Handler.OPTIONS, __module__=module.__name__,
-            ))
-            spark.udtf.register(name, arrow_udtf(handler, returnType=returns))
-        else:
-            spark.udtf.register(name, udtf(module.Handler, returnType=returns))
+        base = module.RechostDatabricksArrowUdtf if arrow else module.RechostDatabricksUdtf
+        handler = type("Handler", (base,), dict(
+            DATASET=module.Handler.DATASET, ALL_DATASETS=module.Handler.ALL_DATASETS,
+            PLUGIN=module.Handler.PLUGIN, OPTIONS=module.Handler.OPTIONS,
+            __module__=module.__name__,
+        ))
+        handler = counting(handler, counts / name, arrow)
+        spark.udtf.register(name, (arrow_udtf if arrow else udtf)(handler, returnType=returns))
 
     # The source table as Databricks has it: TIMESTAMP (with session time zone UTC), or
     # TIMESTAMP_NTZ as a Parquet file without zone reads.
@@ -91,6 +133,10 @@ def test_pushdown_sql_in_spark_equals_host(
     script = pushdown_sql(rechost_bin, domain, out)
     for statement in statements(script):
         spark.sql(statement)
+
+    # The plugin saw each source row of the window once, all through the one function.
+    called = {f.name: sum(map(int, f.read_text().split())) for f in counts.iterdir()}
+    assert called == {all_datasets: window_rows(domain)}, called
 
     for dataset in plugin.datasets:
         written = pq.read_table(out / dataset / "parquet")

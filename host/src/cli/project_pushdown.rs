@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use super::project_file::{Loaded, date_window, snowflake_connection, table_of};
 use super::run::RunArgs;
-use rechost::manifest::Manifest;
-use rechost::project::{LockedDomain, WarehouseKind};
+use rechost::project::WarehouseKind;
 use rechost::warehouse::{self, PushdownPlan, Warehouse};
 
 /// `--dry-run` without pushdown: each domain's warehouse query.
@@ -52,10 +51,10 @@ pub fn pushdown(args: &RunArgs, loaded: &Loaded) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let mut scripts = Vec::new();
     for (locked, plugin) in &loaded.domains {
-        let manifest = exported_manifest(locked, &plugin.manifest);
+        let manifest = &plugin.manifest;
         let plan = PushdownPlan {
             warehouse,
-            manifest: &manifest,
+            manifest,
             table: warehouse
                 .qualified_name("table", table_of(locked).unwrap_or(&manifest.source.table))?,
             window: date_window(locked.domain.window.value)?,
@@ -63,6 +62,8 @@ pub fn pushdown(args: &RunArgs, loaded: &Loaded) -> anyhow::Result<ExitCode> {
             out: out.clone(),
             storage_integration: (project.storage_integration.as_ref()).map(|s| s.value.clone()),
             buckets_per_day: args.buckets_per_day,
+            // Only the exported datasets are unloaded.
+            exported: Some(&locked.datasets.value),
         };
         scripts.push((locked.domain.name.clone(), warehouse::pushdown_sql(&plan)?));
     }
@@ -78,15 +79,4 @@ pub fn pushdown(args: &RunArgs, loaded: &Loaded) -> anyhow::Result<ExitCode> {
             .map_err(|e| e.context(format!("domain {name}")))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The manifest restricted to the exported datasets (what pushdown unloads).
-fn exported_manifest(locked: &LockedDomain, manifest: &Manifest) -> Manifest {
-    Manifest {
-        datasets: (manifest.datasets.iter())
-            .filter(|d| locked.datasets.value.contains(&d.name))
-            .cloned()
-            .collect(),
-        ..manifest.clone()
-    }
 }

@@ -55,6 +55,7 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         out,
         storage_integration: args.storage_integration.clone(),
         buckets_per_day: args.buckets_per_day,
+        exported: None,
     };
     let script = warehouse::pushdown_sql(&plan)?;
     if args.dry_run {

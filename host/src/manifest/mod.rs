@@ -3,6 +3,7 @@
 //! key column, duplicate names, ...). Converting from the plugin contract is `plugin::contract`.
 
 mod check;
+pub mod tagged;
 
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,12 +1,14 @@
-//! `rechost run --pushdown`: the window's rows through each dataset's function, entity
+//! `rechost run --pushdown`: the window's rows through the plugin's all-datasets function
+//! once (materialised: every dataset's rows, tagged), then each dataset split from it, entity
 //! datasets reduced to their latest row per key, everything unloaded inside the warehouse.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Warehouse;
-use super::register::function_name;
+use super::register::all_datasets_function_name;
 use super::sql::{self, SqlError};
+use crate::manifest::tagged::{TAG_COLUMN, TaggedLayout};
 use crate::manifest::{DatasetSpec, Reduction};
 use crate::window::DateWindow;
 
@@ -26,6 +28,9 @@ pub struct PushdownPlan<'a> {
     pub storage_integration: Option<String>,
     /// Snowflake: UDTF partitions per day of data.
     pub buckets_per_day: u32,
+    /// The datasets to unload (`None`: every one). The plugin still computes all of them in
+    /// its one pass, and each keeps its tag (its position in the whole manifest).
+    pub exported: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -37,8 +42,11 @@ struct Entity {
 #[derive(Serialize)]
 struct PushdownDataset {
     name: String,
-    function: String,
+    /// The dataset's value of the tag column (its 1-based position in the manifest).
+    tag: usize,
     rows_table: String,
+    /// Its written columns out of the tagged rows: `"C"`, or `"C_2" AS "C"` when the union
+    /// renamed a clashing column.
     written: Vec<String>,
     entity: Option<Entity>,
     csv_location: String,
@@ -58,33 +66,52 @@ struct PushdownContext<'a> {
     out: &'a str,
     storage_integration: String,
     buckets_per_day: u32,
+    /// The all-datasets function and the tag column of its rows.
+    all_function: String,
+    tag_column: String,
     datasets: Vec<PushdownDataset>,
 }
 
 fn pushdown_dataset(
     plan: &PushdownPlan<'_>,
     out: &str,
+    layout: &TaggedLayout,
     index: usize,
     spec: &DatasetSpec,
 ) -> Result<PushdownDataset, SqlError> {
     let warehouse = plan.warehouse;
-    let column = |name: &str| warehouse.quoted(name);
+    // The name of a returned column among the tagged rows' columns.
+    let positions = &layout.positions[index];
+    let union_name = |returned: usize| warehouse.quoted(&layout.columns[positions[returned]].name);
     let location = |file: &str| match warehouse {
         Warehouse::Snowflake if out.starts_with('@') => format!("{out}/{}/{file}", spec.name),
         _ => format!("'{out}/{}/{file}'", spec.name),
     };
     let entity = match &spec.reduction {
         Reduction::Events => None,
-        Reduction::Entity { key, latest_by, .. } => Some(Entity {
-            key: column(key),
-            latest_by: latest_by.iter().map(|c| column(&c.name)).collect(),
+        Reduction::Entity { key_index, .. } => Some(Entity {
+            key: union_name(*key_index),
+            // Returned columns: the written ones, then latest-by.
+            latest_by: (spec.columns.len()..positions.len())
+                .map(union_name)
+                .collect(),
         }),
     };
+    let written = (spec.columns.iter().enumerate())
+        .map(|(i, c)| {
+            let (from, to) = (union_name(i), warehouse.quoted(&c.name));
+            if from == to {
+                to
+            } else {
+                format!("{from} AS {to}")
+            }
+        })
+        .collect();
     Ok(PushdownDataset {
         name: spec.name.clone(),
-        function: function_name(warehouse, plan.schema.as_deref(), &spec.name),
+        tag: index + 1,
         rows_table: format!("rechost_rows_{}", index + 1),
-        written: spec.columns.iter().map(|c| column(&c.name)).collect(),
+        written,
         entity,
         csv_location: location("personalize-dataset.csv"),
         parquet_location: location("personalize-dataset.parquet"),
@@ -132,6 +159,7 @@ pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
         None => String::new(),
     };
     let source = &plan.manifest.source;
+    let layout = TaggedLayout::of(plan.manifest);
     let context = PushdownContext {
         plugin: &plan.manifest.name,
         plugin_version: &plan.manifest.version,
@@ -148,12 +176,15 @@ pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
         out: &out,
         storage_integration: integration,
         buckets_per_day: plan.buckets_per_day.max(1),
-        datasets: plan
-            .manifest
-            .datasets
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| pushdown_dataset(plan, &out, i, spec))
+        all_function: all_datasets_function_name(
+            plan.warehouse,
+            plan.schema.as_deref(),
+            plan.manifest,
+        ),
+        tag_column: plan.warehouse.quoted(TAG_COLUMN),
+        datasets: (plan.manifest.datasets.iter().enumerate())
+            .filter(|(_, spec)| plan.exported.is_none_or(|names| names.contains(&spec.name)))
+            .map(|(i, spec)| pushdown_dataset(plan, &out, &layout, i, spec))
             .collect::<Result<_, _>>()?,
     };
     sql::render_owned(plan.warehouse.template("pushdown"), context)

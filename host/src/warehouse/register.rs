@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::Warehouse;
 use super::sql::{self, SqlError};
-use crate::manifest::Manifest;
+use crate::manifest::tagged::{TAG_COLUMN, TaggedLayout};
+use crate::manifest::{DataType, Manifest};
 
 #[derive(Serialize)]
 struct Column {
@@ -17,14 +18,33 @@ struct Column {
 #[derive(Serialize)]
 struct Function {
     name: String,
-    dataset: String,
+    /// `None`: the all-datasets function (rows tagged with their dataset).
+    dataset: Option<String>,
     args: Vec<Column>,
     returns: Vec<Column>,
 }
 
 /// `rechost_<dataset>`, in `schema` when given (already a checked name).
 pub fn function_name(warehouse: Warehouse, schema: Option<&str>, dataset: &str) -> String {
-    let name = warehouse.column(&format!("rechost_{dataset}"));
+    in_schema(schema, warehouse.column(&format!("rechost_{dataset}")))
+}
+
+/// `rechost_<plugin name>_all_datasets` (`-` and `.` as `_`): the function returning every
+/// dataset's rows tagged with the dataset's position ([`TaggedLayout`]), which the pushdown
+/// runs once.
+pub fn all_datasets_function_name(
+    warehouse: Warehouse,
+    schema: Option<&str>,
+    manifest: &Manifest,
+) -> String {
+    let plugin = manifest.name.replace(['-', '.'], "_");
+    in_schema(
+        schema,
+        warehouse.column(&format!("rechost_{plugin}_all_datasets")),
+    )
+}
+
+fn in_schema(schema: Option<&str>, name: String) -> String {
     match schema {
         Some(schema) => format!("{schema}.{name}"),
         None => name,
@@ -32,30 +52,51 @@ pub fn function_name(warehouse: Warehouse, schema: Option<&str>, dataset: &str) 
 }
 
 fn functions(warehouse: Warehouse, manifest: &Manifest, schema: Option<&str>) -> Vec<Function> {
-    manifest
-        .datasets
-        .iter()
+    let args = || {
+        (manifest.source.columns.iter())
+            .map(|c| Column {
+                name: warehouse.column(&c.name),
+                type_name: warehouse.type_name(c.data_type),
+            })
+            .collect()
+    };
+    let returns = |columns: &mut dyn Iterator<Item = (&str, DataType)>| {
+        columns
+            .map(|(name, data_type)| Column {
+                name: warehouse.quoted(name),
+                type_name: warehouse.type_name(data_type),
+            })
+            .collect()
+    };
+    let mut functions: Vec<Function> = (manifest.datasets.iter())
         .map(|dataset| Function {
             name: function_name(warehouse, schema, &dataset.name),
-            dataset: dataset.name.clone(),
-            args: manifest
-                .source
-                .columns
-                .iter()
-                .map(|c| Column {
-                    name: warehouse.column(&c.name),
-                    type_name: warehouse.type_name(c.data_type),
-                })
-                .collect(),
-            returns: dataset
-                .returned_columns()
-                .map(|c| Column {
-                    name: warehouse.quoted(&c.name),
-                    type_name: warehouse.type_name(c.data_type),
-                })
-                .collect(),
+            dataset: Some(dataset.name.clone()),
+            args: args(),
+            returns: returns(
+                &mut dataset
+                    .returned_columns()
+                    .map(|c| (c.name.as_str(), c.data_type)),
+            ),
         })
-        .collect()
+        .collect();
+    // The pushdown's function: every dataset in one pass over the source rows.
+    let layout = TaggedLayout::of(manifest);
+    let tag = std::iter::once((TAG_COLUMN, DataType::Int64));
+    functions.push(Function {
+        name: all_datasets_function_name(warehouse, schema, manifest),
+        dataset: None,
+        args: args(),
+        returns: returns(
+            &mut tag.chain(
+                layout
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.as_str(), c.data_type)),
+            ),
+        ),
+    });
+    functions
 }
 
 /// Where a warehouse finds the plugin and the runtime.
