@@ -17,18 +17,23 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rechost::manifest::DataType;
 use rechost::manifest::tagged::{TAG_COLUMN, TaggedLayout};
-use rechost::plugin::{LimitNames, Limits, LoadOptions};
+use rechost::plugin::{IdleInstance, LimitNames, Limits, LoadOptions};
 use rechost::window::DateWindow;
 
-/// A loaded plugin. Each call runs in a fresh sandboxed instance (its own memory, deadline
-/// and memory cap), so a trap never leaks state into the next batch.
+/// A loaded plugin. Calls run in sandboxed instances (own memory, deadline and memory cap)
+/// kept between calls, as `rechost run` keeps one per worker: a fresh instance per batch
+/// costs its whole memory in page faults every time. An instance whose call failed is
+/// dropped, so a trap never leaks state into a later batch.
 #[pyclass(frozen, module = "rechost_runtime")]
 struct Plugin {
     plugin: rechost::plugin::Plugin,
+    /// Instances whose last call succeeded, one per thread that ran concurrently at most.
+    idle: Mutex<Vec<IdleInstance>>,
     options: Vec<(String, String)>,
     manifest_json: String,
     /// The shape of `transform_all`'s batches.
@@ -87,6 +92,7 @@ impl Plugin {
         let layout = TaggedLayout::of(&plugin.manifest);
         Ok(Self {
             plugin,
+            idle: Mutex::new(Vec::new()),
             options,
             manifest_json,
             layout,
@@ -192,7 +198,8 @@ impl Plugin {
         })
     }
 
-    /// Shape, window, then the sandboxed transform in a fresh instance: one batch per dataset.
+    /// Shape, window, then the sandboxed transform in a kept (or fresh) instance: one batch per
+    /// dataset.
     fn run(
         &self,
         input: &RecordBatch,
@@ -213,10 +220,19 @@ impl Plugin {
                 .map(|d| RecordBatch::new_empty(d.returned_schema()))
                 .collect());
         }
-        let mut instance = self.plugin.instantiate().map_err(|e| format!("{e:#}"))?;
+        let parked = self.idle.lock().map_or(None, |mut idle| idle.pop());
+        let instance = match parked {
+            Some(idle) => self.plugin.resume(idle),
+            None => self.plugin.instantiate(),
+        };
+        let mut instance = instance.map_err(|e| format!("{e:#}"))?;
+        // On error the instance is dropped here, never parked.
         let output = instance
             .transform(&self.options, &shaped, 0)
             .map_err(|e| e.to_string())?;
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(instance.into_idle());
+        }
         Ok(output.datasets)
     }
 }

@@ -44,3 +44,21 @@ def test_out_of_range_memory_is_refused(runtime, misbehave_wasm, memory_mib):
     with pytest.raises((ValueError, OverflowError)) as error:
         runtime.Plugin(str(misbehave_wasm), memory_mib=memory_mib)
     assert "memory_mib" in str(error.value) or isinstance(error.value, OverflowError)
+
+
+def test_a_trapped_instance_is_never_reused(runtime, misbehave_wasm):
+    """Instances are kept between calls for speed; one that trapped must be dropped, so the
+    next batch runs in a sound instance with the same result as before the trap."""
+    plugin = runtime.Plugin(str(misbehave_wasm), options={"mode": "trap-on-id"})
+    (before,) = plugin.transform(events(20))
+    (again,) = plugin.transform(events(20))
+    assert again.equals(before)
+    poisoned = pa.record_batch(
+        [pa.array(["id-0", "trap"]), pa.array([1_709_287_200_000_000] * 2, type=pa.timestamp("us"))],
+        names=["id", "ts"],
+    )
+    with pytest.raises(RuntimeError) as error:
+        plugin.transform(poisoned)
+    assert "deliberate trap on the id `trap`" in str(error.value), str(error.value)
+    (after,) = plugin.transform(events(20))
+    assert after.equals(before)

@@ -39,7 +39,25 @@ impl Transform for PluginInstance<'_> {
     }
 }
 
+/// An instance parked between calls, without the borrow of its plugin, so that a long-lived
+/// caller (a warehouse handler getting one batch per call) can keep it: instantiating afresh
+/// for every batch costs the plugin's whole memory in page faults each time. Only an instance
+/// whose last call succeeded should be parked; [`crate::plugin::Plugin::resume`] lends it out.
+pub struct IdleInstance {
+    pub(super) store: Store<SandboxState>,
+    pub(super) bindings: DomainPlugin,
+}
+
 impl<'p> PluginInstance<'p> {
+    /// Parks the instance; its captured output is dropped (it belonged to calls that succeeded).
+    pub fn into_idle(self) -> IdleInstance {
+        self.take_logs();
+        IdleInstance {
+            store: self.store,
+            bindings: self.bindings,
+        }
+    }
+
     pub(super) fn new(
         manifest: &'p Manifest,
         path: &'p Path,

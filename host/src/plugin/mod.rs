@@ -19,7 +19,7 @@ use crate::transform::{CacheOutcome, PluginInfo, Transform, TransformError, Tran
 use bindings::{DomainPlugin, DomainPluginPre};
 use engine::{PluginEngine, deadline_ticks};
 pub use error::PluginError;
-pub use instance::PluginInstance;
+pub use instance::{IdleInstance, PluginInstance};
 use sandbox::SandboxState;
 pub use sandbox::{LimitNames, Limits};
 
@@ -121,6 +121,22 @@ impl Plugin {
             &self.path,
             self.limits,
             parts,
+        ))
+    }
+}
+
+impl Plugin {
+    /// Lends out a parked instance again; one parked by another plugin (another engine) is
+    /// dropped and a fresh instance made instead.
+    pub fn resume(&self, idle: IdleInstance) -> wasmtime::Result<PluginInstance<'_>> {
+        if !wasmtime::Engine::same(idle.store.engine(), self.pre.engine()) {
+            return self.instantiate();
+        }
+        Ok(PluginInstance::new(
+            &self.manifest,
+            &self.path,
+            self.limits,
+            (idle.store, idle.bindings),
         ))
     }
 }

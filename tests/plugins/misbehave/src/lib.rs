@@ -39,7 +39,7 @@ impl Plugin for Misbehave {
             recommenders: vec![],
             options: vec![OptionSpec {
                 name: "mode".into(),
-                description: "ok, slow, trap, loop, oom, print-and-trap, error, bad-offsets, \
+                description: "ok, slow, trap, trap-on-id (traps on the id `trap` only), loop, oom, print-and-trap, error, bad-offsets, \
                               bad-utf8, wrong-type, short-column, null-in-required, \
                               wrong-dataset-count, many-reasons, escapes"
                     .into(),
@@ -71,6 +71,11 @@ impl Plugin for Misbehave {
                 }
             }
             "trap" => panic!("deliberate trap"),
+            "trap-on-id" => {
+                if (0..rows).any(|row| ids.get(row) == Some("trap")) {
+                    panic!("deliberate trap on the id `trap`");
+                }
+            }
             "print-and-trap" => {
                 println!("plugin stdout line");
                 eprintln!("plugin stderr line");
