@@ -272,3 +272,47 @@ fn a_staging_folder_in_a_volume_is_removed_with_everything_in_it() {
         b"report"
     );
 }
+
+#[test]
+fn snowflake_writes_the_report_files_with_one_unload_each() {
+    let manifest = manifest(&guests().ecommerce);
+    let text = "{\n  \"it's\": \"a \\\"quoted\\\" value\"\n}";
+    let staged = rechost::warehouse::write_file_sql(
+        &manifest,
+        "@analytics.recs.unload/personalize/",
+        "readiness-ecommerce.json",
+        text,
+        Some("IGNORED_FOR_STAGES"),
+    )
+    .unwrap();
+    assert!(
+        staged.contains("COPY INTO @analytics.recs.unload/personalize/readiness-ecommerce.json\n"),
+        "{staged}"
+    );
+    assert!(!staged.contains("STORAGE_INTEGRATION"), "{staged}");
+    // One string literal holding the text exactly (Snowflake's backslash escapes).
+    let literal = r#"'{
+  "it\'s": "a \\"quoted\\" value"
+}'"#;
+    assert!(staged.contains(&format!("FROM (SELECT {literal})")), "{staged}");
+    assert_eq!(rechost::warehouse::statements(&staged).len(), 1, "{staged}");
+    let external = rechost::warehouse::write_file_sql(
+        &manifest,
+        "s3://bucket/personalize",
+        "readiness-ecommerce.html",
+        "<html></html>",
+        Some("MY_INTEGRATION"),
+    )
+    .unwrap();
+    assert!(
+        external.contains("COPY INTO 's3://bucket/personalize/readiness-ecommerce.html'"),
+        "{external}"
+    );
+    assert!(external.contains("STORAGE_INTEGRATION = MY_INTEGRATION"), "{external}");
+    for bad in ["@stage/x';DROP", "s3://b/p --"] {
+        assert!(
+            rechost::warehouse::write_file_sql(&manifest, bad, "r.json", "{}", None).is_err(),
+            "{bad} accepted"
+        );
+    }
+}
