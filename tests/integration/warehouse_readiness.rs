@@ -294,7 +294,10 @@ fn snowflake_writes_the_report_files_with_one_unload_each() {
     let literal = r#"'{
   "it\'s": "a \\"quoted\\" value"
 }'"#;
-    assert!(staged.contains(&format!("FROM (SELECT {literal})")), "{staged}");
+    assert!(
+        staged.contains(&format!("FROM (SELECT {literal})")),
+        "{staged}"
+    );
     assert_eq!(rechost::warehouse::statements(&staged).len(), 1, "{staged}");
     let external = rechost::warehouse::write_file_sql(
         &manifest,
@@ -308,7 +311,10 @@ fn snowflake_writes_the_report_files_with_one_unload_each() {
         external.contains("COPY INTO 's3://bucket/personalize/readiness-ecommerce.html'"),
         "{external}"
     );
-    assert!(external.contains("STORAGE_INTEGRATION = MY_INTEGRATION"), "{external}");
+    assert!(
+        external.contains("STORAGE_INTEGRATION = MY_INTEGRATION"),
+        "{external}"
+    );
     for bad in ["@stage/x';DROP", "s3://b/p --"] {
         assert!(
             rechost::warehouse::write_file_sql(&manifest, bad, "r.json", "{}", None).is_err(),

@@ -47,7 +47,11 @@ pub fn run_on_databricks(
     let report = match (outcome, cleanup) {
         (Ok(report), Ok(())) => report,
         (Err(error), Ok(())) => return Err(error),
-        (Ok(_), Err(cleanup)) => return Err(cleanup),
+        // The datasets are in place: the leftover is named, the report still written.
+        (Ok(report), Err(cleanup)) => {
+            eprintln!("warning: {cleanup:#}");
+            report
+        }
         (Err(error), Err(cleanup)) => anyhow::bail!("{error:#} (and {cleanup:#})"),
     };
     write_reports(target, plan, &report, &mut |name, bytes| {
