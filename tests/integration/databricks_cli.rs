@@ -223,49 +223,41 @@ fn dry_run_prints_the_databricks_source_query_without_connecting() {
 fn failing_pushdown_runs_fail_in_one_line_and_leave_nothing_at_out() {
     let Some(server) = databricks() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let pushdown = |table: &str| -> Vec<String> {
-        ["--pushdown", "--udf-schema", "main.recs", "--table", table]
-            .into_iter()
-            .chain(SAMPLE_WINDOW)
-            .map(str::to_string)
-            .collect()
-    };
-    let cases: [(
-        &str,
-        &str,
-        Vec<String>,
-        Vec<(&'static str, String)>,
-        Vec<&str>,
-    ); 3] = [
+    let wrong_token = || vec![("DATABRICKS_TOKEN", "dapi-not-the-token".to_string())];
+    // (case, warehouse, table, extra environment, what the error names)
+    let cases = [
         (
             "wrong-token",
             RUNNING,
-            pushdown(SAMPLE_TABLE),
-            vec![("DATABRICKS_TOKEN", "dapi-not-the-token".into())],
-            vec!["authentication failed"],
+            SAMPLE_TABLE,
+            wrong_token(),
+            &["authentication failed"][..],
         ),
         (
             "unknown-table",
             RUNNING,
-            pushdown("main.snowplow.no_such_events"),
+            "main.snowplow.no_such_events",
             vec![],
-            vec!["no_such_events", "in-warehouse run"],
+            &["no_such_events", "in-warehouse run"],
         ),
         (
             "stopped",
             STOPPED,
-            pushdown(SAMPLE_TABLE),
+            SAMPLE_TABLE,
             vec![],
-            vec![STOPPED, "STOPPED"],
+            &[STOPPED, "STOPPED"],
         ),
     ];
-    for (name, warehouse, args, env, needles) in cases {
+    for (name, warehouse, table, env, needles) in cases {
         let out = dir.path().join(name);
         std::fs::create_dir_all(out.join("kept")).unwrap();
         std::fs::write(out.join("kept/before.csv"), "there before the run").unwrap();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let args: Vec<&str> = ["--pushdown", "--udf-schema", "main.recs", "--table", table]
+            .into_iter()
+            .chain(SAMPLE_WINDOW)
+            .collect();
         let run = run_from_databricks(server, warehouse, &guests().ecommerce, &out, &args, env);
-        run.assert_failed_with(1, &needles);
+        run.assert_failed_with(1, needles);
         assert_eq!(
             run.stderr.trim_end().lines().count(),
             1,
