@@ -3,13 +3,16 @@
 //! rows, which become the very report a local run writes ([`crate::readiness::Aggregates`]).
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+
+mod collect;
+
+use collect::{Collector, StatRow};
 
 use super::Warehouse;
 use super::sql::{self, SqlError};
 use crate::manifest::{ColumnRole, DataType, DatasetKind, DatasetSpec, Manifest};
-use crate::readiness::limits::{ImportFit, MAX_CATEGORICAL_CHARS, MAX_ID_CHARS};
-use crate::readiness::{Aggregates, CategoryStat, InteractionCounts};
+use crate::readiness::Aggregates;
+use crate::readiness::limits::{MAX_CATEGORICAL_CHARS, MAX_ID_CHARS};
 
 /// Categories counted per categorical column, as many as a local run keeps.
 const MAX_CATEGORIES: u64 = 100_000;
@@ -175,129 +178,11 @@ pub fn aggregates(
     rows: &[Vec<Option<String>>],
     import_from: &dyn Fn(&str, usize) -> String,
 ) -> Result<Aggregates, ReadinessSqlError> {
-    let datasets = manifest.datasets.len();
-    let interactions = interactions_index(manifest);
-    let mut aggregates = Aggregates {
-        rows: vec![0; datasets],
-        interactions: None,
-        violations: BTreeMap::new(),
-        categories: (manifest.datasets.iter())
-            .map(|d| {
-                let n = (d.columns.iter())
-                    .filter(|c| c.categorical && c.data_type == DataType::Utf8)
-                    .count();
-                vec![CategoryStat::default(); n]
-            })
-            .collect(),
-        import_fit: Vec::new(),
-    };
-    let mut counts = InteractionCounts::default();
-    let mut csv_sizes: Vec<Vec<u64>> = vec![Vec::new(); datasets];
+    let mut collector = Collector::new(manifest);
     for row in rows {
-        let bad = |message: &str| ReadinessSqlError::BadRow {
-            row: row.clone(),
-            message: message.to_string(),
-        };
-        let [stat, dataset, k1, k2, n] = row.as_slice() else {
-            return Err(bad("expected 5 columns"));
-        };
-        let number = |value: &Option<String>| -> Result<u64, ReadinessSqlError> {
-            (value.as_deref())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or_else(|| bad("not a count"))
-        };
-        let signed = |value: &Option<String>| -> Result<Option<i64>, ReadinessSqlError> {
-            (value.as_deref())
-                .map(|v| v.trim().parse::<i64>().map_err(|_| bad("not a number")))
-                .transpose()
-        };
-        let index = number(dataset)? as usize;
-        if index >= datasets {
-            return Err(bad("no such dataset"));
-        }
-        let (k1_text, k2_text) = (k1.clone().unwrap_or_default(), k2.clone());
-        match stat.as_deref().unwrap_or_default() {
-            "rows" => aggregates.rows[index] = number(n)?,
-            "id" => {
-                let violations = &mut aggregates.violations;
-                let mut add = |what: String, rows: u64| {
-                    if rows > 0 {
-                        *violations.entry(what).or_default() += rows;
-                    }
-                };
-                add(
-                    format!("{k1_text} longer than {MAX_ID_CHARS} characters"),
-                    number(k2)?,
-                );
-                add(format!("{k1_text} containing a `\"`"), number(n)?);
-            }
-            "category" | "distinct" => {
-                let slot = number(k1)? as usize;
-                let name = categorical_name(&manifest.datasets[index], slot)
-                    .ok_or_else(|| bad("no such categorical column"))?;
-                let stat_slot = &mut aggregates.categories[index][slot];
-                if stat.as_deref() == Some("distinct") {
-                    stat_slot.distinct = number(n)?;
-                } else {
-                    stat_slot.longest = number(k2)? as usize;
-                    let long = number(n)?;
-                    if long > 0 {
-                        let what =
-                            format!("{name} value longer than {MAX_CATEGORICAL_CHARS} characters");
-                        *aggregates.violations.entry(what).or_default() += long;
-                    }
-                }
-            }
-            _ if Some(index) != interactions && stat.as_deref() != Some("csv") => {
-                return Err(bad("interaction statistics of another dataset"));
-            }
-            "users" => {
-                counts.user_histogram.insert(number(k1)?, number(n)?);
-            }
-            "items" => {
-                counts.item_histogram.insert(number(k1)?, number(n)?);
-            }
-            "type" => {
-                counts.per_event_type.insert(k1_text, number(n)?);
-            }
-            "time" => {
-                counts.min_timestamp = signed(k1)?;
-                counts.max_timestamp = signed(k2)?;
-            }
-            "day" => {
-                let day = signed(k1)?.ok_or_else(|| bad("no day"))?;
-                let per_type = counts.per_day.entry(day).or_default();
-                *per_type.entry(k2_text).or_default() += number(n)?;
-            }
-            "csv" => csv_sizes[index].push(number(n)?),
-            _ => return Err(bad("unknown statistic")),
-        }
+        collector.add(&StatRow(row))?;
     }
-    if let Some(i) = interactions {
-        counts.interactions = aggregates.rows[i];
-        aggregates.interactions = Some(counts.summary(&manifest.datasets[i].name));
-    }
-    for (spec, sizes) in manifest.datasets.iter().zip(&csv_sizes) {
-        if sizes.is_empty() {
-            continue;
-        }
-        let largest = sizes.iter().copied().max().unwrap_or(0);
-        aggregates.import_fit.push(ImportFit::new(
-            &spec.name,
-            sizes.iter().sum(),
-            sizes.len() as u64,
-            largest,
-            import_from(&spec.name, sizes.len()),
-        ));
-    }
-    Ok(aggregates)
-}
-
-fn categorical_name(spec: &DatasetSpec, slot: usize) -> Option<&str> {
-    (spec.columns.iter())
-        .filter(|c| c.categorical && c.data_type == DataType::Utf8)
-        .nth(slot)
-        .map(|c| c.name.as_str())
+    Ok(collector.finish(import_from))
 }
 
 /// Databricks: the statistics of the datasets Spark wrote under `root` (`<root>/<dataset>/
