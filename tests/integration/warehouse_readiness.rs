@@ -247,19 +247,21 @@ fn a_staging_folder_in_a_volume_is_removed_with_everything_in_it() {
     ] {
         std::fs::write(local.join(file), "bytes").unwrap();
     }
-    client
-        .remove_folder(&format!("{volume}/.rechost-staging-1"))
-        .unwrap();
+    let staging = format!("{volume}/.rechost-staging-1");
+    assert!(
+        client.remove_folder(&staging).unwrap(),
+        "there was a folder"
+    );
     assert!(!local.join(".rechost-staging-1").exists());
     assert_eq!(
         std::fs::read(local.join("kept/y")).unwrap(),
         b"bytes",
         "a sibling was touched"
     );
-    // Absent: nothing to do.
-    client
-        .remove_folder(&format!("{volume}/.rechost-staging-1"))
-        .unwrap();
+    assert!(
+        !client.remove_folder(&staging).unwrap(),
+        "absent: nothing to do"
+    );
     client
         .upload_bytes(
             b"report".to_vec(),

@@ -43,7 +43,11 @@ pub fn run_on_databricks(
     let out = plan.out.trim_end_matches('/').to_string();
     let staging = warehouse::staging_location(&out, &run_id());
     let outcome = stage_and_publish(client, plan, &staging, &out);
-    let cleanup = remove_folder(client, &staging, target.s3_endpoint.clone());
+    let endpoint = target.s3_endpoint.clone();
+    let cleanup = match &outcome {
+        Ok(_) => remove_folder(client, &staging, endpoint).map(drop),
+        Err(_) => remove_after_failure(client, &staging, endpoint),
+    };
     let report = match (outcome, cleanup) {
         (Ok(report), Ok(())) => report,
         (Err(error), Ok(())) => return Err(error),
@@ -86,14 +90,31 @@ fn stage_and_publish(
     Ok(report)
 }
 
-/// Removes a folder the warehouse wrote: in a volume through the Files API, on S3 through
+/// After a failed or cancelled script the warehouse may still be aborting its writers, which
+/// clean up (or leave) temporary files a moment later: the staging folder is removed until a
+/// removal finds nothing, a couple of seconds apart.
+fn remove_after_failure(
+    client: &Databricks,
+    folder: &str,
+    s3_endpoint: Option<String>,
+) -> anyhow::Result<()> {
+    for _ in 0..5 {
+        if !remove_folder(client, folder, s3_endpoint.clone())? {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    Ok(())
+}
+
+/// Removes a folder the warehouse wrote (whether there was one): in a volume through the Files API, on S3 through
 /// the S3 client, on a local path directly. Other storage (`dbfs:`, `abfss://`, ...) is named
 /// in the error for the user to remove.
 fn remove_folder(
     client: &Databricks,
     folder: &str,
     s3_endpoint: Option<String>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let failed = |e: &dyn std::fmt::Display| {
         anyhow::anyhow!("cannot remove the staging folder {folder} ({e}); remove it by hand")
     };
@@ -105,17 +126,19 @@ fn remove_folder(
             unreachable!("an s3:// output is S3")
         };
         use rechost::sink::Destination;
-        for key in dir.list("").map_err(|e| failed(&e))? {
-            dir.remove(&key).map_err(|e| failed(&e))?;
+        let keys = dir.list("").map_err(|e| failed(&e))?;
+        for key in &keys {
+            dir.remove(key).map_err(|e| failed(&e))?;
         }
-        return Ok(());
+        return Ok(!keys.is_empty());
     }
     if folder.contains(':') {
         return Err(failed(&"rechost cannot delete on this storage"));
     }
     match std::fs::remove_dir_all(folder) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(failed(&e)),
-        _ => Ok(()),
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(failed(&e)),
     }
 }
 

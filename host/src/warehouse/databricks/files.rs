@@ -67,8 +67,8 @@ impl Databricks {
     }
 
     /// Removes the folder `volume_path` (`/Volumes/...`) and everything in it; an absent
-    /// folder is fine.
-    pub fn remove_folder(&self, volume_path: &str) -> Result<(), DatabricksError> {
+    /// folder is fine. Whether there was a folder to remove.
+    pub fn remove_folder(&self, volume_path: &str) -> Result<bool, DatabricksError> {
         let segments = volume_segments(volume_path).ok_or_else(|| DatabricksError::Upload {
             file: "(folder)".into(),
             path: volume_path.into(),
@@ -77,7 +77,7 @@ impl Databricks {
         self.runtime.block_on(self.remove_tree(&segments))
     }
 
-    async fn remove_tree(&self, segments: &[&str]) -> Result<(), DatabricksError> {
+    async fn remove_tree(&self, segments: &[&str]) -> Result<bool, DatabricksError> {
         let folder = self.http.url("/api/2.0/fs/directories", segments);
         let mut page_token: Option<String> = None;
         let mut entries = Vec::new();
@@ -88,7 +88,7 @@ impl Databricks {
             }
             let listing = match self.http.api(Method::GET, url, None).await {
                 Ok(listing) => listing,
-                Err(DatabricksError::Api { status: 404, .. }) => return Ok(()),
+                Err(DatabricksError::Api { status: 404, .. }) => return Ok(false),
                 Err(other) => return Err(other),
             };
             for entry in listing["contents"].as_array().into_iter().flatten() {
@@ -118,7 +118,7 @@ impl Databricks {
             }
         }
         match self.http.api(Method::DELETE, folder, None).await {
-            Ok(_) | Err(DatabricksError::Api { status: 404, .. }) => Ok(()),
+            Ok(_) | Err(DatabricksError::Api { status: 404, .. }) => Ok(true),
             Err(other) => Err(other),
         }
     }
