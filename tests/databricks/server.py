@@ -399,7 +399,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def body(self):
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self._body
 
     def route(self):
         state, url = self.server.state, urlsplit(self.path)
@@ -490,6 +490,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise ApiError(405, "BAD_REQUEST", f"{self.command} is not supported on directories")
 
     def handle_any(self):
+        # Read the whole body first, whatever the endpoint does with it: bytes left unread
+        # would be taken for the next request on this keep-alive connection.
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             self.route()
         except ApiError as error:

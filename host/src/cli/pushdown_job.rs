@@ -90,17 +90,22 @@ fn stage_and_publish(
     Ok(report)
 }
 
-/// After a failed or cancelled script the warehouse may still be aborting its writers, which
-/// clean up (or leave) temporary files a moment later: the staging folder is removed until a
-/// removal finds nothing, a couple of seconds apart.
+/// After a failed or cancelled script the warehouse may still be stopping its tasks, which
+/// write (or clean up) files for a while after the statement ended: the staging folder is
+/// removed every 2 s until it stayed absent three times in a row (at most a minute).
 fn remove_after_failure(
     client: &Databricks,
     folder: &str,
     s3_endpoint: Option<String>,
 ) -> anyhow::Result<()> {
-    for _ in 0..5 {
-        if !remove_folder(client, folder, s3_endpoint.clone())? {
-            return Ok(());
+    let mut absent = 0;
+    for _ in 0..30 {
+        absent = match remove_folder(client, folder, s3_endpoint.clone())? {
+            true => 0,
+            false => absent + 1,
+        };
+        if absent == 3 {
+            break;
         }
         std::thread::sleep(std::time::Duration::from_secs(2));
     }
