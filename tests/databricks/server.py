@@ -399,7 +399,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def body(self):
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return self._body
 
     def route(self):
         state, url = self.server.state, urlsplit(self.path)
@@ -441,9 +441,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, state.warehouses[warehouse[1]].info(state.base))
         if path.startswith("/api/2.0/fs/files/"):
             return self.files(state, state.volume_file(path[len("/api/2.0/fs/files"):]), query)
-        if path.startswith("/api/2.0/fs/directories/") and self.command == "PUT":
-            os.makedirs(state.volume_file(path[len("/api/2.0/fs/directories"):]), exist_ok=True)
-            return self.send(204)
+        if path.startswith("/api/2.0/fs/directories/"):
+            return self.directories(state, path[len("/api/2.0/fs/directories"):])
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"No API found for '{self.command} {path}'")
 
     def files(self, state, local, query):
@@ -466,7 +465,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(200, f.read(), "application/octet-stream")
         raise ApiError(405, "BAD_REQUEST", f"{self.command} is not supported on files")
 
+    def directories(self, state, api_path):
+        local = state.volume_file(api_path)
+        if self.command == "PUT":
+            os.makedirs(local, exist_ok=True)
+            return self.send(204)
+        if not os.path.isdir(local):
+            raise ApiError(404, "NOT_FOUND", "The directory does not exist.")
+        if self.command == "GET":
+            base = "/" + "/".join(unquote(p) for p in api_path.split("/") if p)
+            contents = []
+            for name in sorted(os.listdir(local)):
+                full = os.path.join(local, name)
+                entry = {"path": f"{base}/{name}", "name": name, "is_directory": os.path.isdir(full)}
+                if not entry["is_directory"]:
+                    entry["file_size"] = os.path.getsize(full)
+                contents.append(entry)
+            return self.send(200, {"contents": contents})
+        if self.command == "DELETE":
+            if os.listdir(local):
+                raise ApiError(409, "DIRECTORY_NOT_EMPTY", "The directory is not empty.")
+            os.rmdir(local)
+            return self.send(204)
+        raise ApiError(405, "BAD_REQUEST", f"{self.command} is not supported on directories")
+
     def handle_any(self):
+        # Read the whole body first, whatever the endpoint does with it: bytes left unread
+        # would be taken for the next request on this keep-alive connection.
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             self.route()
         except ApiError as error:

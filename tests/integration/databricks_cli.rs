@@ -218,3 +218,57 @@ fn dry_run_prints_the_databricks_source_query_without_connecting() {
         "Snowflake's cast in Databricks SQL:\n{sql}"
     );
 }
+
+#[test]
+fn failing_pushdown_runs_fail_in_one_line_and_leave_nothing_at_out() {
+    let Some(server) = databricks() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let wrong_token = || vec![("DATABRICKS_TOKEN", "dapi-not-the-token".to_string())];
+    // (case, warehouse, table, extra environment, what the error names)
+    let cases = [
+        (
+            "wrong-token",
+            RUNNING,
+            SAMPLE_TABLE,
+            wrong_token(),
+            &["authentication failed"][..],
+        ),
+        (
+            "unknown-table",
+            RUNNING,
+            "main.snowplow.no_such_events",
+            vec![],
+            &["no_such_events", "in-warehouse run"],
+        ),
+        (
+            "stopped",
+            STOPPED,
+            SAMPLE_TABLE,
+            vec![],
+            &[STOPPED, "STOPPED"],
+        ),
+    ];
+    for (name, warehouse, table, env, needles) in cases {
+        let out = dir.path().join(name);
+        std::fs::create_dir_all(out.join("kept")).unwrap();
+        std::fs::write(out.join("kept/before.csv"), "there before the run").unwrap();
+        let args: Vec<&str> = ["--pushdown", "--udf-schema", "main.recs", "--table", table]
+            .into_iter()
+            .chain(SAMPLE_WINDOW)
+            .collect();
+        let run = run_from_databricks(server, warehouse, &guests().ecommerce, &out, &args, env);
+        run.assert_failed_with(1, needles);
+        assert_eq!(
+            run.stderr.trim_end().lines().count(),
+            1,
+            "{name}:\n{}",
+            run.stderr
+        );
+        let left: Vec<String> = snapshot(&out).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            left,
+            ["kept/before.csv"],
+            "{name}: the failed run changed --out"
+        );
+    }
+}

@@ -41,3 +41,4 @@ mod sandbox;
 mod snowflake;
 mod validate_diff;
 mod warehouse;
+mod warehouse_readiness;

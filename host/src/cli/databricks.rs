@@ -106,17 +106,15 @@ pub fn compound(script: &str) -> String {
     text
 }
 
-/// `run --pushdown` on Databricks: the whole script as one compound statement, with a
-/// progress line, cancelled on Ctrl-C.
-pub fn run_pushdown(settings: &Settings, script: &str, quiet: bool) -> anyhow::Result<()> {
-    let client = client(
+/// The client of `run --pushdown` on Databricks: a progress line, cancelled on Ctrl-C (each
+/// script runs as one compound statement, see [`compound`]).
+pub fn pushdown_client(settings: &Settings, quiet: bool) -> anyhow::Result<Databricks> {
+    client(
         settings,
         interrupt_flag()?,
         quiet,
         "running the pushdown script",
-    )?;
-    client.execute(&compound(script))?;
-    Ok(())
+    )
 }
 
 /// `register --execute` on Databricks: `uploads` (local file, `/Volumes/...` path) through the

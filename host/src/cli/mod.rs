@@ -14,6 +14,7 @@ mod project_pushdown;
 mod project_run;
 mod project_table;
 mod pushdown;
+mod pushdown_job;
 mod register;
 mod run;
 mod sample;

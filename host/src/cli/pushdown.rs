@@ -1,9 +1,12 @@
-//! `rechost run --pushdown` (the job as warehouse SQL, printed or run) and
+//! `rechost run --pushdown` (the job as warehouse SQL, printed, or run with its readiness
+//! report written beside the datasets) and
 //! `rechost run --source snowflake|databricks --dry-run` (the source query, printed).
 
 use std::process::ExitCode;
 
+use super::pushdown_job::{self, ReportTarget};
 use super::run::{RunArgs, SourceKind};
+use rechost::transform::Transformer;
 use rechost::warehouse::{self, PushdownPlan, Warehouse};
 
 /// `--dry-run`: the SQL `--source snowflake|databricks` would run, from the plugin's manifest.
@@ -24,7 +27,7 @@ pub fn print_query(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--pushdown`: the job as warehouse SQL, printed (--dry-run) or run on Snowflake.
+/// `--pushdown`: the job as warehouse SQL, printed (--dry-run) or run in the warehouse.
 pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let SourceKind::Warehouse(warehouse) = args.source_kind() else {
         anyhow::bail!("--pushdown runs in a warehouse: add --source snowflake|databricks")
@@ -62,19 +65,40 @@ pub fn pushdown(args: &RunArgs) -> anyhow::Result<ExitCode> {
         super::print_sql(&script)?;
         return Ok(ExitCode::SUCCESS);
     }
-    match warehouse {
-        Warehouse::Snowflake => {
-            super::run_on_snowflake(&args.snowflake_connection()?, &script, args.quiet)?
-        }
+    let target = ReportTarget {
+        info: &plugin.info(),
+        s3_endpoint: args.s3_endpoint.clone(),
+    };
+    let report = match warehouse {
+        Warehouse::Snowflake => pushdown_job::run_on_snowflake(
+            &args.snowflake_connection()?,
+            &plan,
+            &target,
+            args.quiet,
+        )?,
         Warehouse::Databricks => {
-            super::databricks::run_pushdown(&args.databricks_settings()?, &script, args.quiet)?;
-            if !args.quiet {
-                for dataset in &manifest.datasets {
-                    let folder = format!("{}/{}", plan.out.trim_end_matches('/'), dataset.name);
-                    println!("wrote {folder}/csv/ (Personalize) and {folder}/parquet/");
+            let client =
+                super::databricks::pushdown_client(&args.databricks_settings()?, args.quiet)?;
+            pushdown_job::run_on_databricks(&client, &plan, &target)?
+        }
+    };
+    if !args.quiet {
+        let root = plan.out.trim_end_matches('/');
+        for dataset in &manifest.datasets {
+            let folder = format!("{root}/{}", dataset.name);
+            match warehouse {
+                Warehouse::Databricks => {
+                    println!("wrote {folder}/csv/ (Personalize) and {folder}/parquet/")
                 }
+                Warehouse::Snowflake => println!("wrote {folder}/"),
             }
         }
+        let key = rechost::run::readiness_key(&manifest.domain);
+        let verdict = if report.ready { "READY" } else { "NOT READY" };
+        println!("readiness  {verdict}: {root}/{key}");
+    }
+    if args.require_ready && !report.ready {
+        return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -187,98 +187,139 @@ impl InteractionStats {
 
     /// Every day from the first to the last one with data (days without any included).
     pub fn per_day(&self) -> Vec<DayCount> {
-        let (Some(&first), Some(&last)) = (self.days.keys().min(), self.days.keys().max()) else {
-            return Vec::new();
-        };
-        // The last slot also holds the types beyond it (and rows without a type).
-        let names: Vec<String> = (0..DAILY_TYPES)
-            .map(|slot| match self.types.get(slot) {
-                _ if self.types.is_empty() => "interactions".to_string(),
-                Some(name) if slot < DAILY_TYPES - 1 || self.types.len() == DAILY_TYPES => {
-                    name.clone()
+        let names = slot_names(&self.types);
+        let days = (self.days.iter())
+            .map(|(&day, counts)| {
+                let mut per_type = BTreeMap::new();
+                for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    *per_type.entry(names[slot].clone()).or_default() += n;
                 }
-                _ => "other".to_string(),
+                (day, per_type)
             })
             .collect();
-        (first..=last)
-            .filter_map(|day| {
-                let date = NaiveDate::from_num_days_from_ce_opt(
-                    i32::try_from(day + 719_163).ok()?, // days from 0001-01-01 to 1970-01-01
-                )?;
-                let mut per_event_type = BTreeMap::new();
-                if let Some(counts) = self.days.get(&day) {
-                    for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                        *per_event_type.entry(names[slot].clone()).or_default() += n;
-                    }
-                }
-                Some(DayCount {
-                    date,
-                    per_event_type,
-                })
-            })
-            .collect()
+        fill_days(&days)
     }
 
     pub fn user_buckets(&self) -> Vec<UserBucket> {
-        let mut buckets: Vec<UserBucket> = USER_BUCKETS
-            .iter()
-            .map(|&(min, max)| UserBucket {
-                label: match max {
-                    Some(max) if max == min => min.to_string(),
-                    Some(max) => format!("{min}-{max}"),
-                    None => format!("{min}+"),
-                },
-                min,
-                max,
-                users: 0,
-            })
-            .collect();
-        for n in self.users.counts() {
-            let bucket = USER_BUCKETS
-                .iter()
-                .rposition(|&(min, _)| n >= min)
-                .unwrap_or(0);
-            buckets[bucket].users += 1;
-        }
-        buckets
+        user_buckets(&histogram(self.users.counts()))
     }
 
     pub fn item_popularity(&self) -> ItemPopularity {
-        let mut counts: Vec<u64> = self.items.counts().collect();
-        if counts.is_empty() {
-            return ItemPopularity::default();
-        }
-        counts.sort_unstable_by(|a, b| b.cmp(a));
-        let total: u64 = counts.iter().sum();
-        let mut cumulative = Vec::with_capacity(counts.len());
-        let mut sum = 0u64;
-        for &n in &counts {
-            sum += n;
-            cumulative.push(sum);
-        }
-        let items = counts.len();
-        // The interactions of the top `fraction` of items (at least one item).
-        let top_of = |fraction: f64| ((items as f64 * fraction).ceil() as usize).clamp(1, items);
-        let share_of_top = |fraction: f64| cumulative[top_of(fraction) - 1] as f64 / total as f64;
-        let points = items.min(100);
-        let curve = std::iter::once([0.0, 0.0])
-            .chain((1..=points).map(|p| {
-                let top = (p * items).div_ceil(points);
-                [
-                    top as f64 / items as f64,
-                    cumulative[top - 1] as f64 / total as f64,
-                ]
-            }))
-            .collect();
-        ItemPopularity {
-            top_1_percent_share: share_of_top(0.01),
-            top_10_percent_share: share_of_top(0.10),
-            top_1_percent_items: top_of(0.01) as u64,
-            top_10_percent_items: top_of(0.10) as u64,
-            items: items as u64,
-            items_with_1_interaction: counts.iter().filter(|&&n| n == 1).count() as u64,
-            curve,
-        }
+        item_popularity(&histogram(self.items.counts()))
+    }
+}
+
+/// How many ids occurred how often: occurrences -> ids.
+pub fn histogram(counts: impl Iterator<Item = u64>) -> BTreeMap<u64, u64> {
+    let mut histogram = BTreeMap::new();
+    for n in counts {
+        *histogram.entry(n).or_default() += 1;
+    }
+    histogram
+}
+
+/// The name each per-day slot is shown under, for event types in slot order (the last slot
+/// also holds the types beyond it, and rows without a type).
+pub fn slot_names(types: &[String]) -> Vec<String> {
+    (0..DAILY_TYPES)
+        .map(|slot| match types.get(slot) {
+            _ if types.is_empty() => "interactions".to_string(),
+            Some(name) if slot < DAILY_TYPES - 1 || types.len() == DAILY_TYPES => name.clone(),
+            _ => "other".to_string(),
+        })
+        .collect()
+}
+
+/// The per-day slot of an event type at `index` in slot order (`None`: a row without one).
+pub fn slot_of(index: Option<usize>) -> usize {
+    index.map_or(DAILY_TYPES - 1, |i| i.min(DAILY_TYPES - 1))
+}
+
+/// Every day from the first to the last one of `days` (day number since the epoch -> counts
+/// per shown event type), days without interactions included.
+pub fn fill_days(days: &BTreeMap<i64, BTreeMap<String, u64>>) -> Vec<DayCount> {
+    let (Some(&first), Some(&last)) = (days.keys().next(), days.keys().next_back()) else {
+        return Vec::new();
+    };
+    (first..=last)
+        .filter_map(|day| {
+            let date = NaiveDate::from_num_days_from_ce_opt(
+                i32::try_from(day + 719_163).ok()?, // days from 0001-01-01 to 1970-01-01
+            )?;
+            Some(DayCount {
+                date,
+                per_event_type: days.get(&day).cloned().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Users by their number of interactions, from how many users had each number.
+pub fn user_buckets(histogram: &BTreeMap<u64, u64>) -> Vec<UserBucket> {
+    let mut buckets: Vec<UserBucket> = USER_BUCKETS
+        .iter()
+        .map(|&(min, max)| UserBucket {
+            label: match max {
+                Some(max) if max == min => min.to_string(),
+                Some(max) => format!("{min}-{max}"),
+                None => format!("{min}+"),
+            },
+            min,
+            max,
+            users: 0,
+        })
+        .collect();
+    for (&n, &users) in histogram {
+        let bucket = USER_BUCKETS
+            .iter()
+            .rposition(|&(min, _)| n >= min)
+            .unwrap_or(0);
+        buckets[bucket].users += users;
+    }
+    buckets
+}
+
+/// Item popularity from how many items had each number of interactions.
+pub fn item_popularity(histogram: &BTreeMap<u64, u64>) -> ItemPopularity {
+    // Runs of equally popular items, most popular first, with the interactions up to each.
+    let mut runs = Vec::with_capacity(histogram.len());
+    let (mut items, mut total) = (0u64, 0u64);
+    for (&n, &count) in histogram.iter().rev().filter(|(_, c)| **c > 0) {
+        runs.push((items, total, n));
+        items += count;
+        total += n * count;
+    }
+    if items == 0 {
+        return ItemPopularity::default();
+    }
+    // Interactions of the `top` most popular items.
+    let top_sum = |top: u64| {
+        let at = runs.partition_point(|&(before, _, _)| before < top) - 1;
+        let (before, sum, n) = runs[at];
+        sum + (top - before) * n
+    };
+    let items_usize = items as usize;
+    // The top `fraction` of items (at least one item).
+    let top_of = |fraction: f64| ((items as f64 * fraction).ceil() as u64).clamp(1, items);
+    let share_of_top = |fraction: f64| top_sum(top_of(fraction)) as f64 / total as f64;
+    let points = items_usize.min(100);
+    let curve = std::iter::once([0.0, 0.0])
+        .chain((1..=points).map(|p| {
+            let top = (p * items_usize).div_ceil(points) as u64;
+            [
+                top as f64 / items as f64,
+                top_sum(top) as f64 / total as f64,
+            ]
+        }))
+        .collect();
+    ItemPopularity {
+        top_1_percent_share: share_of_top(0.01),
+        top_10_percent_share: share_of_top(0.10),
+        top_1_percent_items: top_of(0.01),
+        top_10_percent_items: top_of(0.10),
+        items,
+        items_with_1_interaction: histogram.get(&1).copied().unwrap_or(0),
+        curve,
     }
 }
 

@@ -2,6 +2,7 @@
 //! Computed from column roles and the manifest's recommender requirements, never from
 //! column names, so it works for any domain plugin.
 
+mod aggregates;
 mod charts;
 pub mod html;
 mod id_counts;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::manifest::{ColumnRole, DataType, DatasetKind, Manifest};
+pub use aggregates::{Aggregates, CategoryStat, InteractionCounts};
 use interactions::InteractionStats;
 pub use interactions::{DayCount, ItemPopularity, UserBucket};
 pub use limits::{
@@ -245,44 +247,33 @@ impl ReadinessTracker {
         self.interactions.items.contains(id)
     }
 
+    /// The report over everything observed.
     pub fn report(
         self,
         manifest: &Manifest,
         dropped_rows: BTreeMap<String, u64>,
     ) -> ReadinessReport {
-        let datasets: Vec<DatasetCount> = (manifest.datasets.iter().zip(&self.rows))
-            .map(|(d, &rows)| DatasetCount {
-                name: d.name.clone(),
-                kind: d.kind,
-                rows,
-            })
-            .collect();
-        let has_items = (datasets.iter()).any(|d| d.kind == DatasetKind::Items && d.rows > 0);
-        let summary = self
+        let interactions = self
             .interactions_index
             .map(|i| self.summary(&manifest.datasets[i].name));
-        let empty = verdicts::empty_summary();
-        let stats = summary.as_ref().unwrap_or(&empty);
-        let minimum = verdicts::minimum(stats, self.interactions_index.is_some());
-        let recommended = verdicts::recommended(stats);
-        let recommenders = verdicts::recommenders(manifest, stats, has_items);
-        let checks = self.checks(manifest, stats);
-        let import_limits = verdicts::import_limits(&self.violations, &checks);
-        let warnings = verdicts::warnings(stats, &datasets, &self.import_fit);
-        ReadinessReport {
-            domain: manifest.domain.clone(),
-            ready: minimum.met && import_limits.met,
-            interactions: summary,
-            datasets,
-            dropped_rows,
-            minimum,
-            recommended,
-            recommenders,
-            import_limits,
-            checks,
+        let categories = (self.categories.iter())
+            .map(|columns| {
+                (columns.iter())
+                    .map(|c| CategoryStat {
+                        distinct: c.seen.len() as u64,
+                        longest: c.longest,
+                    })
+                    .collect()
+            })
+            .collect();
+        let aggregates = Aggregates {
+            rows: self.rows,
+            interactions,
+            violations: self.violations,
+            categories,
             import_fit: self.import_fit,
-            warnings,
-        }
+        };
+        aggregates.report(manifest, dropped_rows)
     }
 
     fn summary(&self, dataset: &str) -> InteractionSummary {
@@ -302,47 +293,5 @@ impl ReadinessTracker {
             interactions_per_user,
             item_popularity: stats.item_popularity(),
         }
-    }
-
-    /// Every import rule, with what was found.
-    fn checks(&self, manifest: &Manifest, stats: &InteractionSummary) -> Vec<Check> {
-        let mut checks = verdicts::row_checks(&self.violations);
-        for dataset in &manifest.datasets {
-            let columns: Vec<&str> = dataset.columns.iter().map(|c| c.name.as_str()).collect();
-            let event_types = stats.per_event_type.len();
-            checks.extend(limits::schema_checks(
-                &dataset.name,
-                dataset.kind,
-                &columns,
-                event_types,
-            ));
-        }
-        for (roles, (categories, dataset)) in
-            (self.roles.iter()).zip(self.categories.iter().zip(&manifest.datasets))
-        {
-            for ((_, name), seen) in roles.categorical.iter().zip(categories) {
-                let distinct = match seen.seen.len() {
-                    n if n >= MAX_CATEGORIES_KEPT => format!("more than {n}"),
-                    n => n.to_string(),
-                };
-                checks.push(Check {
-                    rule: format!(
-                        "{}.{name}: categorical values <= {MAX_CATEGORICAL_CHARS} characters",
-                        dataset.name
-                    ),
-                    passed: seen.longest <= MAX_CATEGORICAL_CHARS,
-                    detail: format!(
-                        "{distinct} distinct categories, longest value {} characters",
-                        seen.longest
-                    ),
-                });
-            }
-        }
-        checks.push(Check {
-            rule: "UTF-8 text, header row equal to the schema's fields".into(),
-            passed: true,
-            detail: "guaranteed: the host checks every string is UTF-8 and writes the header and schema.avsc from the same columns".into(),
-        });
-        checks
     }
 }

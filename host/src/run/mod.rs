@@ -22,7 +22,7 @@ use crate::window::DateWindow;
 use datasets::{DatasetStates, Prepared, prepare};
 pub use error::{NothingToWrite, RunError};
 use export::Export;
-pub use summary::{DatasetSummary, Progress, RunSummary, readiness_key};
+pub use summary::{DatasetSummary, Progress, RunSummary, readiness_json, readiness_key};
 use workers::{Transformed, WorkerSettings, transform_in_order};
 
 /// Rows per batch read from the source and sent through the plugin: large enough that per-call

@@ -5,7 +5,9 @@
 
 #[cfg(feature = "databricks")]
 pub mod databricks;
+mod publish;
 mod pushdown;
+pub mod readiness;
 mod register;
 mod script;
 #[cfg(feature = "snowflake")]
@@ -15,6 +17,7 @@ pub mod sql;
 
 use serde::Serialize;
 
+pub use publish::{STAGING_PREFIX, publish_sql, staging_location, write_file_sql};
 pub use pushdown::{PushdownPlan, pushdown_sql};
 pub use register::{RegisterPlan, function_name, register_sql};
 pub use script::{StatementRunner, run_script, statements};

@@ -76,7 +76,7 @@ fn pushdown_dataset(
     plan: &PushdownPlan<'_>,
     out: &str,
     layout: &TaggedLayout,
-    index: usize,
+    (index, exported_index): (usize, usize),
     spec: &DatasetSpec,
 ) -> Result<PushdownDataset, SqlError> {
     let warehouse = plan.warehouse;
@@ -110,12 +110,24 @@ fn pushdown_dataset(
     Ok(PushdownDataset {
         name: spec.name.clone(),
         tag: index + 1,
-        rows_table: format!("rechost_rows_{}", index + 1),
+        // Numbered among the exported datasets, as the readiness query over them reads them.
+        rows_table: super::readiness::snowflake_rows_table(exported_index),
         written,
         entity,
         csv_location: location("personalize-dataset.csv"),
         parquet_location: location("personalize-dataset.parquet"),
     })
+}
+
+impl PushdownPlan<'_> {
+    /// The manifest restricted to the datasets this run unloads: what its report covers.
+    pub fn exported_manifest(&self) -> crate::manifest::Manifest {
+        let mut manifest = self.manifest.clone();
+        if let Some(names) = self.exported {
+            manifest.datasets.retain(|d| names.contains(&d.name));
+        }
+        manifest
+    }
 }
 
 /// `--out` checked for where it goes in the SQL: Snowflake `@stage[/prefix]` (the stage a
@@ -184,7 +196,8 @@ pub fn pushdown_sql(plan: &PushdownPlan<'_>) -> Result<String, SqlError> {
         tag_column: plan.warehouse.quoted(TAG_COLUMN),
         datasets: (plan.manifest.datasets.iter().enumerate())
             .filter(|(_, spec)| plan.exported.is_none_or(|names| names.contains(&spec.name)))
-            .map(|(i, spec)| pushdown_dataset(plan, &out, &layout, i, spec))
+            .enumerate()
+            .map(|(n, (i, spec))| pushdown_dataset(plan, &out, &layout, (i, n), spec))
             .collect::<Result<_, _>>()?,
     };
     sql::render_owned(plan.warehouse.template("pushdown"), context)

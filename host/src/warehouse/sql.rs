@@ -48,6 +48,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "databricks/pushdown.sql",
         include_str!("../../../sql/databricks/pushdown.sql.j2"),
     ),
+    (
+        "snowflake/readiness.sql",
+        include_str!("../../../sql/snowflake/readiness.sql.j2"),
+    ),
+    (
+        "snowflake/write_file.sql",
+        include_str!("../../../sql/snowflake/write_file.sql.j2"),
+    ),
+    (
+        "databricks/readiness.sql",
+        include_str!("../../../sql/databricks/readiness.sql.j2"),
+    ),
+    (
+        "databricks/publish.sql",
+        include_str!("../../../sql/databricks/publish.sql.j2"),
+    ),
 ];
 
 pub(crate) fn is_plain(text: &str) -> bool {
