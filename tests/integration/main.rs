@@ -39,5 +39,6 @@ mod sample_runs;
 mod sample_shape;
 mod sandbox;
 mod snowflake;
+mod spill;
 mod validate_diff;
 mod warehouse;
