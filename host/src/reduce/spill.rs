@@ -288,16 +288,13 @@ impl Merge {
         let mut index = 0;
         while index < self.cursors.len() {
             let cursor = &mut self.cursors[index];
-            if cursor.current().0 != self.key.as_slice() {
-                index += 1;
-            } else if cursor
-                .advance()
-                .map_err(|e| spill_error(dataset, &cursor.path, e))?
-            {
-                index += 1;
-            } else {
+            let done = cursor.current().0 == self.key.as_slice()
+                && !(cursor.advance()).map_err(|e| spill_error(dataset, &cursor.path, e))?;
+            if done {
                 // Order among runs does not matter: the rule decides between them.
                 self.cursors.swap_remove(index);
+            } else {
+                index += 1;
             }
         }
         Ok(true)

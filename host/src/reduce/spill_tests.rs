@@ -103,17 +103,17 @@ fn reduce(batches: &[Vec<Row>], order: &[usize], budget: usize, dir: &Path) -> (
     (kept, spilled)
 }
 
+/// A key's best row so far: time, event id, input position (lower wins), note.
+type Best = (
+    i64,
+    Option<u8>,
+    std::cmp::Reverse<(usize, usize)>,
+    Option<String>,
+);
+
 /// The rule stated plainly: greatest (ts, event id with NULL lowest), then first in input.
 fn model(batches: &[Vec<Row>]) -> Kept {
-    let mut best: BTreeMap<
-        String,
-        (
-            i64,
-            Option<u8>,
-            std::cmp::Reverse<(usize, usize)>,
-            Option<String>,
-        ),
-    > = BTreeMap::new();
+    let mut best: BTreeMap<String, Best> = BTreeMap::new();
     for (b, rows) in batches.iter().enumerate() {
         for (r, row) in rows.iter().enumerate() {
             let candidate = (row.2, row.3, std::cmp::Reverse((b, r)), row.1.clone());
