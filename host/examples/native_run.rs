@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         interrupted: Default::default(),
         max_file_size: rechost::sink::split::DEFAULT_MAX_FILE_SIZE,
         previous: None,
+        memory_budget: run::DEFAULT_MEMORY_BUDGET,
     };
     let (plugin, options) = run::load_plugin(&plan)?;
     let info = Transformer::info(&plugin);

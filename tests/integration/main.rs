@@ -39,6 +39,7 @@ mod sample_runs;
 mod sample_shape;
 mod sandbox;
 mod snowflake;
+mod spill;
 mod validate_diff;
 mod warehouse;
 mod warehouse_readiness;

@@ -161,6 +161,7 @@ fn run_domain(
         max_file_size: (args.max_file_size).unwrap_or(rechost::sink::split::DEFAULT_MAX_FILE_SIZE),
         // A project run writes several domains; a previous run is compared one domain at a time.
         previous: None,
+        memory_budget: args.memory_budget(),
     };
     let options = plugin
         .manifest

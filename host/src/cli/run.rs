@@ -144,6 +144,11 @@ pub struct RunArgs {
     /// FULL import takes].
     #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
     pub max_file_size: Option<u64>,
+    /// Memory the users' and items' kept rows (one per distinct id) may take, e.g. 2GiB;
+    /// past it they are spilled as sorted runs to the temporary folder (TMPDIR) and merged
+    /// at the end, so any number of ids fits [default: 512MiB].
+    #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
+    pub memory_budget: Option<u64>,
     /// A previous run to compare with in the HTML report: its output folder or its
     /// readiness-<domain>.json (local).
     #[arg(long, value_name = "PATH")]
@@ -276,6 +281,11 @@ impl RunArgs {
         })
     }
 
+    pub fn memory_budget(&self) -> u64 {
+        self.memory_budget
+            .unwrap_or(rechost::run::DEFAULT_MEMORY_BUDGET)
+    }
+
     pub fn workers(&self) -> usize {
         self.workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -302,6 +312,7 @@ impl RunArgs {
                 .as_deref()
                 .map(rechost::diff::Snapshot::load)
                 .transpose()?,
+            memory_budget: self.memory_budget(),
         })
     }
 }

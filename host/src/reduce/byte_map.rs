@@ -116,10 +116,30 @@ impl ByteMap {
     }
 
     /// Every entry, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.table
-            .iter()
-            .map(|&offset| (key_at(&self.bytes, offset), self.value(EntryRef(offset))))
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.entries().map(|e| (self.key(e), self.value(e)))
+    }
+
+    /// Where every entry is, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = EntryRef> + '_ {
+        self.table.iter().map(|&offset| EntryRef(offset))
+    }
+
+    pub fn key(&self, entry: EntryRef) -> &[u8] {
+        key_at(&self.bytes, entry.0)
+    }
+
+    /// Bytes held: the entries (abandoned ones included) and the table's slots.
+    pub fn memory(&self) -> usize {
+        self.bytes.len() + self.table.capacity() * (size_of::<usize>() + 1)
+    }
+
+    /// Forgets every entry; keeps the allocations, which will fill up again.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.bytes.clear();
+        self.abandoned = 0;
     }
 
     fn append(&mut self, key: &[u8], value: &[u8]) -> usize {

@@ -1,47 +1,57 @@
 //! Entity reduction: one row per key, the greatest by the manifest's `latest-by` columns
 //! (descending, NULL lowest, first seen wins a full tie). Memory holds one row per distinct
-//! key and nothing else; output is sorted by key so runs are reproducible.
+//! key and nothing else, up to a budget: past it the kept rows are spilled to disk as sorted
+//! runs, merged at the end by the same rule. Output is sorted by key so runs are reproducible.
 
 mod byte_map;
 mod cells;
+mod output;
+mod row;
+mod spill;
+#[cfg(test)]
+mod spill_tests;
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
-use std::cmp::Ordering;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
-use crate::manifest::{DataType, DatasetSpec, Reduction};
-use byte_map::ByteMap;
-use cells::{CellRef, Typed, build_array, decode, key_cell};
+use crate::manifest::DatasetSpec;
+use byte_map::{ByteMap, EntryRef};
+pub use output::ReducedRows;
+use row::RowLayout;
+use spill::Runs;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReduceError {
+    #[error("dataset {dataset}: spilling kept rows to disk ({path}): {message}")]
+    Spill {
+        dataset: String,
+        path: PathBuf,
+        message: String,
+    },
+}
+
+/// How much memory one dataset's kept rows may take before they are spilled to disk.
+#[derive(Debug, Clone)]
+pub struct SpillSettings {
+    /// Bytes of kept rows (entries and table slots) held in memory at most, roughly.
+    pub budget: usize,
+    /// Where the temporary folder of sorted runs is made.
+    pub dir: PathBuf,
+}
 
 pub struct EntityReducer {
-    key_index: usize,
-    /// Types of the returned columns: written ones, then latest-by.
-    types: Vec<DataType>,
-    written: usize,
-    schema: SchemaRef,
+    layout: RowLayout,
     /// Kept rows, split by key hash so worker threads fold batches at once, each locking
     /// one shard at a time. Every shard hashes with `hasher`, so a key is hashed once.
     shards: Vec<Mutex<ByteMap>>,
+    /// Bytes each shard holds, set under its lock; their sum is held to `budget`.
+    sizes: Vec<AtomicUsize>,
     hasher: ahash::RandomState,
-}
-
-/// A kept row, as the value stored under its key: where it came from (input order breaks
-/// full ties, so batches may be folded in any order, by any thread, and still keep the first
-/// such row), then the latest-by cells (compared on every fold, so they come first), then the
-/// written cells but the key (`CellRef::encode`).
-const POSITION_BYTES: usize = 12;
-
-fn encode_position((batch, row): (u64, u32), out: &mut Vec<u8>) {
-    out.extend_from_slice(&batch.to_le_bytes());
-    out.extend_from_slice(&row.to_le_bytes());
-}
-
-fn decode_position(value: &[u8]) -> (u64, u32) {
-    (
-        u64::from_le_bytes(value[..8].try_into().expect("8 bytes")),
-        u32::from_le_bytes(value[8..12].try_into().expect("4 bytes")),
-    )
+    budget: usize,
+    /// Spilled runs; its lock also makes one worker at a time spill.
+    runs: Mutex<Runs>,
 }
 
 const SHARDS: usize = 64;
@@ -51,38 +61,29 @@ fn shard_of(hash: u64) -> usize {
     (hash >> 32) as usize % SHARDS
 }
 
-/// Rows per output batch when the reduced rows are handed to the writers.
-const OUTPUT_BATCH_ROWS: usize = 64 * 1024;
-
 impl EntityReducer {
     /// `None` for an events dataset.
-    pub fn for_dataset(spec: &DatasetSpec) -> Option<Self> {
-        let Reduction::Entity { key_index, .. } = &spec.reduction else {
-            return None;
-        };
+    pub fn for_dataset(spec: &DatasetSpec, spill: &SpillSettings) -> Option<Self> {
+        let layout = RowLayout::for_dataset(spec)?;
         let hasher = ahash::RandomState::new();
         Some(Self {
-            key_index: *key_index,
-            types: spec.returned_columns().map(|c| c.data_type).collect(),
-            written: spec.columns.len(),
-            schema: spec.written_schema(),
+            layout,
             shards: (0..SHARDS)
                 .map(|_| Mutex::new(ByteMap::with_hasher(hasher.clone())))
                 .collect(),
+            sizes: (0..SHARDS).map(|_| AtomicUsize::new(0)).collect(),
             hasher,
+            budget: spill.budget,
+            runs: Mutex::new(Runs::new(&spec.name, &spill.dir)),
         })
     }
 
-    /// Folds a batch of returned rows (written + latest-by columns) into the kept rows.
-    /// `batch_index` is the batch's place in the input; safe to call from several threads.
-    pub fn add(&self, batch: &RecordBatch, batch_index: u64) {
-        let columns: Vec<Typed<'_>> = batch
-            .columns()
-            .iter()
-            .zip(&self.types)
-            .map(|(array, &data_type)| Typed::new(array, data_type))
-            .collect();
-        let key_column = columns[self.key_index];
+    /// Folds a batch of returned rows (written + latest-by columns) into the kept rows,
+    /// spilling them to disk when they outgrow the budget. `batch_index` is the batch's place
+    /// in the input; safe to call from several threads.
+    pub fn add(&self, batch: &RecordBatch, batch_index: u64) -> Result<(), ReduceError> {
+        let columns = self.layout.columns(batch);
+        let key_column = columns[self.layout.key_index];
         let mut scratch = [0u8; 8];
         // Rows (and their key hashes) grouped by shard, so each shard is locked once per batch.
         let expected = batch.num_rows() / SHARDS * 2;
@@ -98,7 +99,7 @@ impl EntityReducer {
             by_shard[shard_of(hash)].push((row as u32, hash));
         }
         let mut encoded = Vec::new();
-        for (shard, rows) in self.shards.iter().zip(by_shard) {
+        for ((shard, size), rows) in self.shards.iter().zip(&self.sizes).zip(by_shard) {
             if rows.is_empty() {
                 continue;
             }
@@ -109,107 +110,104 @@ impl EntityReducer {
                 let key = key_column.key_bytes(row, &mut scratch);
                 match kept.find(hash, key) {
                     Some(entry) => {
-                        let stored = kept.value(entry);
-                        let later = self
-                            .is_later(&columns, row, &stored[POSITION_BYTES..])
-                            .unwrap_or_else(|| position < decode_position(stored));
-                        if later {
-                            self.encode_row(&columns, row, position, &mut encoded);
+                        if self
+                            .layout
+                            .row_beats(&columns, row, position, kept.value(entry))
+                        {
+                            self.layout
+                                .encode_row(&columns, row, position, &mut encoded);
                             kept.set_value(hash, entry, &encoded);
                         }
                     }
                     None => {
-                        self.encode_row(&columns, row, position, &mut encoded);
+                        self.layout
+                            .encode_row(&columns, row, position, &mut encoded);
                         kept.insert(hash, key, &encoded);
                     }
                 }
             }
+            size.store(kept.memory(), Ordering::Relaxed);
         }
+        if self.used() > self.budget {
+            self.spill()?;
+        }
+        Ok(())
     }
 
-    /// Whether `row` beats the kept row (its cells, latest-by first) on the latest-by
-    /// columns, compared column by column; `None` when they tie on all of them.
-    fn is_later(&self, columns: &[Typed<'_>], row: usize, mut stored: &[u8]) -> Option<bool> {
-        let latest_by = columns.iter().zip(&self.types).skip(self.written);
-        for (column, &data_type) in latest_by {
-            let (kept, rest) = decode(data_type, stored);
-            stored = rest;
-            match column.cell(row).cmp_nulls_lowest(kept) {
-                Ordering::Equal => continue,
-                ordering => return Some(ordering == Ordering::Greater),
-            }
-        }
-        None
+    fn used(&self) -> usize {
+        self.sizes.iter().map(|s| s.load(Ordering::Relaxed)).sum()
     }
 
-    /// The value kept for `row`: its position, its latest-by cells, its written cells but
-    /// the key.
-    fn encode_row(
-        &self,
-        columns: &[Typed<'_>],
-        row: usize,
-        position: (u64, u32),
-        out: &mut Vec<u8>,
-    ) {
-        out.clear();
-        encode_position(position, out);
-        let latest_by = self.written..self.types.len();
-        for index in latest_by.chain((0..self.written).filter(|&i| i != self.key_index)) {
-            columns[index].cell(row).encode(out);
+    /// Writes every kept row to a sorted run on disk and forgets them. Workers folding
+    /// meanwhile wait for their shard; none holds two shard locks, so taking all is safe.
+    fn spill(&self) -> Result<(), ReduceError> {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        if self.used() <= self.budget {
+            return Ok(()); // another worker spilled meanwhile
         }
+        let mut shards: Vec<MutexGuard<'_, ByteMap>> = self.shards.iter().map(lock).collect();
+        let maps: Vec<&ByteMap> = shards.iter().map(|g| &**g).collect();
+        let order = sorted_by_key(&maps);
+        runs.write(
+            order
+                .iter()
+                .map(|&(s, e)| (maps[s].key(e), maps[s].value(e))),
+        )?;
+        drop(order);
+        for (shard, size) in shards.iter_mut().zip(&self.sizes) {
+            shard.clear();
+            size.store(shard.memory(), Ordering::Relaxed);
+        }
+        Ok(())
     }
 
-    /// The kept rows, sorted by key, as batches of the written columns.
-    pub fn finish(mut self) -> Vec<RecordBatch> {
-        let shards: Vec<ByteMap> = std::mem::take(&mut self.shards)
-            .into_iter()
+    /// The kept rows, sorted by key, as batches of the written columns: from memory, or
+    /// merged from the spilled runs and what memory still holds.
+    pub fn finish(self) -> Result<ReducedRows, ReduceError> {
+        let shards: Vec<ByteMap> = (self.shards.into_iter())
             .map(|shard| shard.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect();
-        let mut rows: Vec<(&[u8], &[u8])> = shards.iter().flat_map(ByteMap::iter).collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        rows.chunks(OUTPUT_BATCH_ROWS)
-            .map(|chunk| self.output_batch(chunk))
-            .collect()
-    }
-
-    fn output_batch(&self, rows: &[(&[u8], &[u8])]) -> RecordBatch {
-        let mut columns: Vec<Vec<CellRef<'_>>> = vec![Vec::with_capacity(rows.len()); self.written];
-        for &(key, value) in rows {
-            let mut cells = &value[POSITION_BYTES..];
-            for &data_type in &self.types[self.written..] {
-                cells = decode(data_type, cells).1; // latest-by cells are not written
-            }
-            for (index, column) in columns.iter_mut().enumerate() {
-                let data_type = self.types[index];
-                let cell = if index == self.key_index {
-                    key_cell(data_type, key)
-                } else {
-                    let (cell, rest) = decode(data_type, cells);
-                    cells = rest;
-                    cell
-                };
-                column.push(cell);
-            }
+        let mut runs = self.runs.into_inner().unwrap_or_else(|e| e.into_inner());
+        let maps: Vec<&ByteMap> = shards.iter().collect();
+        let order = sorted_by_key(&maps);
+        if runs.is_empty() {
+            return Ok(ReducedRows::from_memory(self.layout, shards, order));
         }
-        let arrays = columns
-            .iter()
-            .zip(&self.types)
-            .map(|(cells, &data_type)| build_array(data_type, cells))
-            .collect();
-        RecordBatch::try_new(self.schema.clone(), arrays).expect("cells follow the declared schema")
+        if !order.is_empty() {
+            runs.write(
+                order
+                    .iter()
+                    .map(|&(s, e)| (maps[s].key(e), maps[s].value(e))),
+            )?;
+        }
+        drop(order);
+        drop(maps);
+        drop(shards); // the rows are in the runs now
+        let spilled = runs.spilled();
+        let merge = runs.into_merge(&self.layout)?;
+        Ok(ReducedRows::merged(self.layout, merge, spilled))
     }
+}
+
+/// Every entry of `maps` as (map, entry), sorted by key.
+fn sorted_by_key(maps: &[&ByteMap]) -> Vec<(usize, EntryRef)> {
+    let mut order: Vec<(usize, EntryRef)> = (maps.iter().enumerate())
+        .flat_map(|(index, map)| map.entries().map(move |entry| (index, entry)))
+        .collect();
+    order.sort_unstable_by(|&(a, ea), &(b, eb)| maps[a].key(ea).cmp(maps[b].key(eb)));
+    order
 }
 
 /// A shard's lock; a panic elsewhere cannot leave a shard half-updated (an entry is replaced
 /// by one call), so a poisoned lock is still usable.
-fn lock(shard: &Mutex<ByteMap>) -> std::sync::MutexGuard<'_, ByteMap> {
+fn lock(shard: &Mutex<ByteMap>) -> MutexGuard<'_, ByteMap> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{ColumnSpec, DatasetKind};
+    use crate::manifest::{ColumnSpec, DataType, DatasetKind, Reduction};
     use arrow_array::cast::AsArray;
     use arrow_array::{StringArray, TimestampMicrosecondArray};
     use std::sync::Arc;
@@ -258,8 +256,15 @@ mod tests {
         .unwrap()
     }
 
+    fn in_memory() -> SpillSettings {
+        SpillSettings {
+            budget: usize::MAX,
+            dir: std::env::temp_dir(),
+        }
+    }
+
     fn kept(reducer: EntityReducer) -> Vec<(String, String)> {
-        let batches = reducer.finish();
+        let batches: Vec<RecordBatch> = reducer.finish().unwrap().map(Result::unwrap).collect();
         batches
             .iter()
             .flat_map(|b| {
@@ -277,27 +282,31 @@ mod tests {
     #[test]
     fn latest_wins_then_greatest_tie_breaker_then_first_seen() {
         let spec = users();
-        let reducer = EntityReducer::for_dataset(&spec).unwrap();
+        let reducer = EntityReducer::for_dataset(&spec, &in_memory()).unwrap();
         // Folded out of order, as worker threads may: input order still breaks full ties.
-        reducer.add(
-            &batch(
-                &spec,
-                &[
-                    ("b", "new", 2, Some("e0")), // later time wins over a greater id
-                    ("a", "null-id", 5, None),   // NULL tie-breaker is lowest: loses
-                    ("a", "greater-id", 5, Some("e2")),
-                    ("a", "same", 5, Some("e2")), // full tie: first seen stays
-                ],
-            ),
-            1,
-        );
-        reducer.add(
-            &batch(
-                &spec,
-                &[("b", "old", 1, Some("e1")), ("a", "first", 5, Some("e1"))],
-            ),
-            0,
-        );
+        reducer
+            .add(
+                &batch(
+                    &spec,
+                    &[
+                        ("b", "new", 2, Some("e0")), // later time wins over a greater id
+                        ("a", "null-id", 5, None),   // NULL tie-breaker is lowest: loses
+                        ("a", "greater-id", 5, Some("e2")),
+                        ("a", "same", 5, Some("e2")), // full tie: first seen stays
+                    ],
+                ),
+                1,
+            )
+            .unwrap();
+        reducer
+            .add(
+                &batch(
+                    &spec,
+                    &[("b", "old", 1, Some("e1")), ("a", "first", 5, Some("e1"))],
+                ),
+                0,
+            )
+            .unwrap();
         assert_eq!(
             kept(reducer),
             vec![
@@ -311,6 +320,6 @@ mod tests {
     fn events_datasets_have_no_reducer() {
         let mut spec = users();
         spec.reduction = Reduction::Events;
-        assert!(EntityReducer::for_dataset(&spec).is_none());
+        assert!(EntityReducer::for_dataset(&spec, &in_memory()).is_none());
     }
 }

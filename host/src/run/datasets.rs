@@ -3,7 +3,9 @@
 //! end; readiness observed on every row written.
 
 use arrow_array::RecordBatch;
+use std::sync::Mutex;
 
+use super::RunError;
 use super::export::Export;
 use crate::manifest::Manifest;
 use crate::readiness::{ImportFit, ReadinessTracker};
@@ -34,7 +36,7 @@ pub(super) fn prepare(
     reducers: &[Option<EntityReducer>],
     output: TransformResult,
     batch_index: u64,
-) -> Result<Prepared, SinkError> {
+) -> Result<Prepared, RunError> {
     let datasets = output
         .datasets
         .into_iter()
@@ -46,7 +48,7 @@ pub(super) fn prepare(
                     returned: batch.num_rows() as u64,
                 },
                 Some(reducer) => {
-                    reducer.add(&batch, batch_index);
+                    reducer.add(&batch, batch_index)?;
                     PreparedBatch::Folded {
                         returned: batch.num_rows() as u64,
                     }
@@ -63,7 +65,7 @@ pub(super) fn prepare(
                 }
             })
         })
-        .collect::<Result<_, SinkError>>()?;
+        .collect::<Result<_, RunError>>()?;
     Ok(Prepared {
         datasets,
         dropped: output.dropped,
@@ -123,56 +125,85 @@ impl DatasetStates {
         Ok(())
     }
 
+    /// Writes the entity datasets and finishes every writer. Returns per written dataset
+    /// its staged files, rows returned and runs spilled, and the readiness tracker.
     pub fn finish(
         self,
         destination: &dyn Destination,
         reducers: Vec<Option<EntityReducer>>,
-    ) -> Result<(Vec<(StagedDataset, u64)>, ReadinessTracker), SinkError> {
+    ) -> Result<(Vec<FinishedDataset>, ReadinessTracker), RunError> {
         let DatasetStates {
             writers,
             returned,
             written_index,
-            mut readiness,
+            readiness,
         } = self;
-        // Entity datasets are sorted and encoded at once, a thread each: this is the run's
-        // serial tail.
-        let written: Vec<Result<(DatasetWriter, Vec<RecordBatch>), SinkError>> =
-            std::thread::scope(|scope| {
-                let threads: Vec<_> = (writers.into_iter().zip(reducers))
-                    .filter_map(|(writer, reducer)| Some((writer?, reducer)))
-                    .map(|(mut writer, reducer)| {
-                        scope.spawn(move || {
-                            let batches = reducer.map(EntityReducer::finish).unwrap_or_default();
-                            for batch in &batches {
-                                writer.write(batch)?;
-                            }
-                            Ok((writer, batches))
-                        })
-                    })
-                    .collect();
-                (threads.into_iter())
-                    .map(|t| {
-                        t.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
-            });
+        let readiness = Mutex::new(readiness);
+        // Entity datasets are sorted and written a batch at a time, a thread each, readiness
+        // observing each batch as it is written: this is the run's serial tail.
+        let written: Vec<Result<(DatasetWriter, u64), RunError>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (writers.into_iter().zip(reducers))
+                .filter_map(|(writer, reducer)| Some((writer?, reducer)))
+                .enumerate()
+                .map(|(index, (writer, reducer))| {
+                    let readiness = &readiness;
+                    scope.spawn(move || write_reduced(writer, reducer, index, readiness))
+                })
+                .collect();
+            (threads.into_iter())
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let mut readiness = readiness.into_inner().unwrap_or_else(|e| e.into_inner());
         // The returned counts of the written datasets, in the order they were staged.
         let returned = (returned.into_iter().zip(&written_index))
             .filter(|(_, w)| w.is_some())
             .map(|(r, _)| r);
-        let mut staged = Vec::new();
-        for (index, (result, rows_returned)) in written.into_iter().zip(returned).enumerate() {
-            let (writer, batches) = result?;
-            for batch in &batches {
-                readiness.observe(index, batch);
-            }
-            let finished = writer.finish(destination)?;
-            readiness.record_csv(import_fit(&finished));
-            staged.push((finished, rows_returned));
+        let mut finished = Vec::new();
+        for (result, rows_returned) in written.into_iter().zip(returned) {
+            let (writer, spilled_runs) = result?;
+            let staged = writer.finish(destination)?;
+            readiness.record_csv(import_fit(&staged));
+            finished.push(FinishedDataset {
+                staged,
+                rows_returned,
+                spilled_runs,
+            });
         }
-        Ok((staged, readiness))
+        Ok((finished, readiness))
     }
+}
+
+/// A written dataset, staged.
+pub(super) struct FinishedDataset {
+    pub staged: StagedDataset,
+    pub rows_returned: u64,
+    /// Sorted runs its kept rows were spilled to (0 for events and in-memory datasets).
+    pub spilled_runs: u64,
+}
+
+/// Writes an entity dataset's kept rows (none for an events dataset) batch by batch;
+/// returns the writer and the runs the rows were spilled to.
+fn write_reduced(
+    mut writer: DatasetWriter,
+    reducer: Option<EntityReducer>,
+    index: usize,
+    readiness: &Mutex<ReadinessTracker>,
+) -> Result<(DatasetWriter, u64), RunError> {
+    let Some(reducer) = reducer else {
+        return Ok((writer, 0));
+    };
+    let rows = reducer.finish()?;
+    let spilled_runs = rows.spilled_runs();
+    for batch in rows {
+        let batch = batch?;
+        writer.write(&batch)?;
+        (readiness.lock().unwrap_or_else(|e| e.into_inner())).observe(index, &batch);
+    }
+    Ok((writer, spilled_runs))
 }
 
 /// Which import modes a staged dataset's CSV fits, and what to import, relative to the

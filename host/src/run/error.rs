@@ -20,6 +20,8 @@ pub enum RunError {
     #[error(transparent)]
     Sink(#[from] SinkError),
     #[error(transparent)]
+    Reduce(#[from] crate::reduce::ReduceError),
+    #[error(transparent)]
     Report(#[from] crate::readiness::html::HtmlError),
     #[error(
         "export list names `{name}`, which the plugin does not produce (its datasets: {known})"

@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::plugin::{LoadOptions, Plugin};
-use crate::reduce::EntityReducer;
-use crate::sink::{Destination, SinkError, StagedDataset, StagedObject};
+use crate::reduce::{EntityReducer, SpillSettings};
+use crate::sink::{Destination, SinkError, StagedObject};
 use crate::source::OpenSource;
 use crate::transform::{DropCounts, TransformResult, Transformer};
 use crate::window::DateWindow;
-use datasets::{DatasetStates, Prepared, prepare};
+use datasets::{DatasetStates, FinishedDataset, Prepared, prepare};
 pub use error::{NothingToWrite, RunError};
 use export::Export;
 pub use summary::{DatasetSummary, Progress, RunSummary, readiness_json, readiness_key};
@@ -32,6 +32,10 @@ pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 
 /// The largest batch a source is asked for: a few batches per worker stay in memory.
 pub const MAX_BATCH_ROWS: usize = 4 << 20;
+
+/// Memory the entity datasets' kept rows may take together before they are spilled to disk
+/// as sorted runs (a few hundred bytes per distinct user or item: 512 MiB keeps millions).
+pub const DEFAULT_MEMORY_BUDGET: u64 = 512 << 20;
 
 /// Everything a run needs, already validated.
 pub struct RunPlan {
@@ -55,6 +59,9 @@ pub struct RunPlan {
     pub max_file_size: u64,
     /// A previous run to compare with in the HTML report.
     pub previous: Option<crate::diff::Snapshot>,
+    /// Bytes the entity datasets' kept rows may hold in memory, together; past it they are
+    /// spilled to sorted runs in the system temporary folder (`TMPDIR`).
+    pub memory_budget: u64,
 }
 
 /// Loads the plugin and checks the options: everything that can fail before reading data.
@@ -135,11 +142,9 @@ pub fn run_transform(
         options,
     };
     // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
-    let reducers: Vec<Option<EntityReducer>> = (manifest.datasets.iter().zip(&export.mask))
-        .map(|(spec, &e)| e.then(|| EntityReducer::for_dataset(spec)).flatten())
-        .collect();
+    let reducers = entity_reducers(manifest, &export.mask, plan.memory_budget);
     let prepare = |output: TransformResult, index: u64| -> Result<Prepared, RunError> {
-        Ok(prepare(manifest, &export.mask, &reducers, output, index)?)
+        prepare(manifest, &export.mask, &reducers, output, index)
     };
     let consume = |batch: Transformed<Prepared>| {
         if plan.interrupted.load(Ordering::Relaxed) {
@@ -166,7 +171,7 @@ pub fn run_transform(
     }
 
     let (staged, readiness) = datasets.finish(destination, reducers)?;
-    counts.check_not_empty(staged.iter().map(|(s, _)| s.rows).sum(), plan)?;
+    counts.check_not_empty(staged.iter().map(|d| d.staged.rows).sum(), plan)?;
     let dropped_rows = counts.dropped.into_map();
     // Readiness and the commit see only the written datasets.
     let info = transformer.info();
@@ -197,10 +202,35 @@ pub fn run_transform(
     })
 }
 
+/// The written entity datasets' reducers, sharing the memory budget evenly.
+fn entity_reducers(
+    manifest: &crate::manifest::Manifest,
+    mask: &[bool],
+    memory_budget: u64,
+) -> Vec<Option<EntityReducer>> {
+    let entity = |spec: &crate::manifest::DatasetSpec| {
+        matches!(spec.reduction, crate::manifest::Reduction::Entity { .. })
+    };
+    let shares = (manifest.datasets.iter().zip(mask))
+        .filter(|(spec, e)| **e && entity(spec))
+        .count()
+        .max(1) as u64;
+    let spill = SpillSettings {
+        budget: usize::try_from(memory_budget / shares).unwrap_or(usize::MAX),
+        dir: std::env::temp_dir(),
+    };
+    (manifest.datasets.iter().zip(mask))
+        .map(|(spec, &e)| {
+            e.then(|| EntityReducer::for_dataset(spec, &spill))
+                .flatten()
+        })
+        .collect()
+}
+
 /// Everything is complete: make it visible, the readiness reports last (the JSON marks a
 /// finished run). A failure names the datasets already replaced.
 fn commit(
-    staged: Vec<(StagedDataset, u64)>,
+    staged: Vec<FinishedDataset>,
     reports: Vec<Box<dyn StagedObject>>,
     manifest: &crate::manifest::Manifest,
     destination: &dyn Destination,
@@ -210,12 +240,14 @@ fn commit(
         committed: summaries.iter().map(|s| s.name.clone()).collect(),
         source,
     };
-    for ((staged, rows_returned), spec) in staged.into_iter().zip(&manifest.datasets) {
+    for (finished, spec) in staged.into_iter().zip(&manifest.datasets) {
+        let staged = finished.staged;
         let summary = DatasetSummary {
             name: staged.name.clone(),
             kind: spec.kind,
-            rows_returned,
+            rows_returned: finished.rows_returned,
             rows_written: staged.rows,
+            spilled_runs: finished.spilled_runs,
             location: destination.location(&spec.name),
         };
         // A dataset's own files may be half replaced when its commit fails.

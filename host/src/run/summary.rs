@@ -20,7 +20,15 @@ pub struct DatasetSummary {
     /// Rows the plugin returned (before entity reduction).
     pub rows_returned: u64,
     pub rows_written: u64,
+    /// Sorted runs the kept rows were spilled to when they outgrew the memory budget
+    /// (entity datasets; absent when they fit in memory).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spilled_runs: u64,
     pub location: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]

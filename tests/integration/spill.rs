@@ -1,0 +1,126 @@
+//! Entity datasets spilled to disk under a tiny `--memory-budget` are byte-identical to the
+//! default (in-memory) run, and the spilled runs are gone after success and after failure.
+
+use std::path::Path;
+
+use crate::harness::*;
+
+const USERS: &str = "snowplow_recommendations_ecommerce_users";
+const ITEMS: &str = "snowplow_recommendations_ecommerce_items";
+
+/// `rechost run` of the ecommerce plugin over `input` with the temporary folder `tmp`.
+fn run(input: &Path, out: &Path, tmp: &Path, extra: &[&str]) -> Run {
+    let args = [
+        "run",
+        &path_arg(&guests().ecommerce),
+        "--input",
+        &path_arg(input),
+        "--out",
+        &path_arg(out),
+        "--json",
+        "--batch-rows",
+        "500",
+    ];
+    let args = args
+        .iter()
+        .copied()
+        .chain(SAMPLE_WINDOW)
+        .chain(extra.iter().copied());
+    rechost_with_env(args, [("TMPDIR", tmp)])
+}
+
+fn spilled_runs(summary: &serde_json::Value, dataset: &str) -> u64 {
+    let datasets = summary["datasets"].as_array().unwrap();
+    let entry = datasets.iter().find(|d| d["name"] == dataset).unwrap();
+    entry.get("spilled_runs").map_or(0, |n| n.as_u64().unwrap())
+}
+
+fn left_in(tmp: &Path) -> Vec<String> {
+    (std::fs::read_dir(tmp).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn a_tiny_memory_budget_spills_and_writes_identical_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
+    std::fs::create_dir(&tmp).unwrap();
+    sample("ecommerce", 30_000, &input);
+
+    let in_memory = dir.path().join("in-memory");
+    let summary = run(&input, &in_memory, &tmp, &[]).assert_ok().json();
+    assert_eq!(
+        spilled_runs(&summary, USERS),
+        0,
+        "the default budget holds 30k rows"
+    );
+
+    let spilled = dir.path().join("spilled");
+    let summary = run(&input, &spilled, &tmp, &["--memory-budget", "16KiB"])
+        .assert_ok()
+        .json();
+    for dataset in [USERS, ITEMS] {
+        let runs = spilled_runs(&summary, dataset);
+        assert!(
+            runs > 32,
+            "{dataset}: {runs} runs; more than one merge pass is tested"
+        );
+    }
+    let (want, got) = (snapshot(&in_memory), snapshot(&spilled));
+    assert_eq!(
+        got.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        want.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, got), (_, want)) in got.iter().zip(&want) {
+        assert!(
+            got == want,
+            "{name} differs between the spilled and the in-memory run"
+        );
+    }
+    assert_eq!(
+        left_in(&tmp),
+        Vec::<String>::new(),
+        "spilled runs left behind"
+    );
+}
+
+#[test]
+fn spilled_runs_are_removed_when_the_run_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let (folder, tmp) = (dir.path().join("in"), dir.path().join("tmp"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
+    sample("ecommerce", 5_000, &folder.join("a.csv"));
+    let budget = ["--memory-budget", "4KiB"];
+    // a.csv alone spills under this budget; b.csv, read after it, fails on its first row.
+    let summary = run(&folder, &dir.path().join("ok"), &tmp, &budget)
+        .assert_ok()
+        .json();
+    assert!(spilled_runs(&summary, USERS) > 0);
+    let sampled = std::fs::read_to_string(folder.join("a.csv")).unwrap();
+    let header = sampled.lines().next().unwrap();
+    // Empty fields are NULLs, valid in every column; the time is not.
+    let bad: Vec<&str> = (header.split(','))
+        .map(|c| {
+            if c == "derived_tstamp" {
+                "not a time"
+            } else {
+                ""
+            }
+        })
+        .collect();
+    std::fs::write(
+        folder.join("b.csv"),
+        format!("{header}\n{}\n", bad.join(",")),
+    )
+    .unwrap();
+
+    run(&folder, &dir.path().join("failed"), &tmp, &budget)
+        .assert_failed_with(1, &["b.csv", "row 1", "derived_tstamp"]);
+    assert_eq!(
+        left_in(&tmp),
+        Vec::<String>::new(),
+        "spilled runs left behind"
+    );
+}
