@@ -187,8 +187,8 @@ pub fn run_on_snowflake(
         }
     })?;
     let exported = plan.exported_manifest();
-    let report = readiness::snowflake_aggregates(session, &exported)?
-        .report(&exported, BTreeMap::new());
+    let report =
+        readiness::snowflake_aggregates(session, &exported)?.report(&exported, BTreeMap::new());
     let writer = Snowflake::connect(connection)?;
     write_reports(target, plan, &report, &mut |name, bytes| {
         let text = String::from_utf8(bytes).expect("reports are UTF-8");

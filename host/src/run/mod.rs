@@ -34,8 +34,9 @@ pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 pub const MAX_BATCH_ROWS: usize = 4 << 20;
 
 /// Memory the entity datasets' kept rows may take together before they are spilled to disk
-/// as sorted runs (a few hundred bytes per distinct user or item: 512 MiB keeps millions).
-pub const DEFAULT_MEMORY_BUDGET: u64 = 512 << 20;
+/// as sorted runs (a few hundred bytes per distinct user or item: 128 MiB keeps about half a
+/// million in memory, and spilling past it costs little: the merge is one sequential pass).
+pub const DEFAULT_MEMORY_BUDGET: u64 = 128 << 20;
 
 /// Everything a run needs, already validated.
 pub struct RunPlan {
