@@ -13,6 +13,7 @@ leaves nothing new in OUT (its datasets are staged in a hidden folder, removed).
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,12 +156,18 @@ def test_register_execute_then_pushdown_equals_the_local_run(
 def test_a_failing_pushdown_leaves_nothing_in_out(rechost_bin, server, ecommerce):
     run(rechost_bin, server, ecommerce, "register", ecommerce.wasm, "--target", "databricks",
         "--udf-schema", "main.failing", "--volume", VOLUME, "--execute")
-    # The second dataset's function no longer returns its columns: the first dataset is
-    # written, then the run fails.
-    datasets = list(ecommerce.plugin.datasets)
-    statement(server, f"CREATE OR REPLACE FUNCTION main.failing.rechost_{datasets[1]}(rows TABLE)\n"
-              "RETURNS TABLE (nothing STRING)\nLANGUAGE PYTHON\nHANDLER 'Handler'\nAS $$\n"
-              "class Handler:\n    def eval(self, row):\n        yield ('x',)\n$$")
+    # The pushdown's one function (every dataset's rows, tagged) now fails inside the warehouse
+    # on its first row, with the signature the pushdown expects: Spark's tasks start writing
+    # into the staging folder, then the statement fails.
+    ddl = run(rechost_bin, server, ecommerce, "register", ecommerce.wasm, "--target", "databricks",
+              "--udf-schema", "main.failing", "--volume", VOLUME).stdout
+    (name, columns), = re.findall(
+        r"CREATE OR REPLACE FUNCTION (\S+_all_datasets)\(source_rows TABLE\)\n\s*RETURNS TABLE \((.*)\)\n",
+        ddl)
+    statement(server, f"CREATE OR REPLACE FUNCTION {name}(source_rows TABLE)\n"
+              f"RETURNS TABLE ({columns})\nLANGUAGE PYTHON\nHANDLER 'Handler'\nAS $$\n"
+              "class Handler:\n    def eval(self, row):\n"
+              "        raise RuntimeError('deliberate failure inside the warehouse')\n$$")
     out = os.path.join(server["volumes_dir"], "main/recs/plugins/out-failing")
     os.makedirs(os.path.join(out, "kept"))
     with open(os.path.join(out, "kept", "before.txt"), "w") as f:
