@@ -31,28 +31,6 @@ fn run_from_databricks(
     rechost_with_env(args.iter().copied().chain(extra.iter().copied()), all)
 }
 
-fn run_locally(
-    plugin: &std::path::Path,
-    input: &std::path::Path,
-    out: &std::path::Path,
-    window: &[&str],
-) {
-    rechost(
-        [
-            "run",
-            &path_arg(plugin),
-            "--input",
-            &path_arg(input),
-            "--out",
-            &path_arg(out),
-            "--quiet",
-        ]
-        .into_iter()
-        .chain(window.iter().copied()),
-    )
-    .assert_ok();
-}
-
 /// Every file of both outputs is byte-identical (CSV rows compared first for a readable diff).
 #[track_caller]
 fn assert_same_output(got: &std::path::Path, want: &std::path::Path, files: usize) {
@@ -106,7 +84,7 @@ fn databricks_source_equals_the_local_run_on_the_fixture() {
         ],
     )
     .assert_ok();
-    run_locally(&guests().ecommerce, &fixture, &local, &FIXTURE_WINDOW);
+    run_locally(&guests().ecommerce, &fixture, &local, &FIXTURE_WINDOW).assert_ok();
     assert_same_output(&remote, &local, 11);
     let interactions = read_csv(
         &remote.join("snowplow_recommendations_ecommerce_interactions/personalize-dataset.csv"),
@@ -133,7 +111,7 @@ fn databricks_source_equals_the_local_run_on_sample_rows_for_both_plugins() {
             .chain(["--table", table])
             .collect();
         run_from_databricks(server, RUNNING, plugin, &remote, &extra, vec![]).assert_ok();
-        run_locally(plugin, file, &local, &SAMPLE_WINDOW);
+        run_locally(plugin, file, &local, &SAMPLE_WINDOW).assert_ok();
         let files = snapshot(&local).len();
         assert!(files >= 4, "{table}: the local run wrote {files} files");
         assert_same_output(&remote, &local, files);

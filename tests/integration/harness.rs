@@ -204,10 +204,15 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) {
 
 /// `rechost run` of the ecommerce plugin over `SAMPLE_WINDOW` into a local folder.
 pub fn run_ecommerce_locally(input: &Path, out: &Path) -> Run {
+    run_locally(&guests().ecommerce, input, out, &SAMPLE_WINDOW)
+}
+
+/// `rechost run` of `plugin` over `input` into the local folder `out`, `window` its date flags.
+pub fn run_locally(plugin: &Path, input: &Path, out: &Path, window: &[&str]) -> Run {
     rechost(
         [
             "run",
-            &path_arg(&guests().ecommerce),
+            &path_arg(plugin),
             "--input",
             &path_arg(input),
             "--out",
@@ -215,7 +220,7 @@ pub fn run_ecommerce_locally(input: &Path, out: &Path) -> Run {
             "--quiet",
         ]
         .into_iter()
-        .chain(SAMPLE_WINDOW),
+        .chain(window.iter().copied()),
     )
 }
 

@@ -25,20 +25,7 @@ fn manifest(plugin: &Path) -> Manifest {
 
 /// A local run of `plugin` over `input` into `out`; its readiness JSON.
 fn local_report(plugin: &Path, input: &Path, window: &[&str], out: &Path) -> serde_json::Value {
-    rechost(
-        [
-            "run",
-            &path_arg(plugin),
-            "--input",
-            &path_arg(input),
-            "--out",
-            &path_arg(out),
-            "--quiet",
-        ]
-        .into_iter()
-        .chain(window.iter().copied()),
-    )
-    .assert_ok();
+    run_locally(plugin, input, out, window).assert_ok();
     let domain = manifest(plugin).domain.to_ascii_lowercase();
     let json = std::fs::read(out.join(format!("readiness-{domain}.json"))).unwrap();
     serde_json::from_slice(&json).unwrap()

@@ -212,7 +212,7 @@ mod tests {
     use arrow_array::{StringArray, TimestampMicrosecondArray};
     use std::sync::Arc;
 
-    fn col(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
+    pub(super) fn col(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
         ColumnSpec {
             name: name.into(),
             data_type,
@@ -222,7 +222,8 @@ mod tests {
         }
     }
 
-    fn users() -> DatasetSpec {
+    /// Users keyed by USER_ID, latest by (ts, event_id): shared with the spill tests.
+    pub(super) fn users() -> DatasetSpec {
         DatasetSpec {
             name: "users".into(),
             kind: DatasetKind::Users,

@@ -9,37 +9,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::tests::users;
 use super::{EntityReducer, SpillSettings};
-use crate::manifest::{ColumnSpec, DataType, DatasetKind, DatasetSpec, Reduction};
-
-fn col(name: &str, data_type: DataType, nullable: bool) -> ColumnSpec {
-    ColumnSpec {
-        name: name.into(),
-        data_type,
-        nullable,
-        categorical: false,
-        role: None,
-    }
-}
-
-fn users() -> DatasetSpec {
-    DatasetSpec {
-        name: "users".into(),
-        kind: DatasetKind::Users,
-        columns: vec![
-            col("USER_ID", DataType::Utf8, false),
-            col("NOTE", DataType::Utf8, true),
-        ],
-        reduction: Reduction::Entity {
-            key: "USER_ID".into(),
-            latest_by: vec![
-                col("ts", DataType::Timestamp, false),
-                col("event_id", DataType::Utf8, true),
-            ],
-            key_index: 0,
-        },
-    }
-}
 
 /// (user, note, ts, event id): few users, times and ids, so ties and NULLs are common.
 type Row = (u8, Option<String>, i64, Option<u8>);
