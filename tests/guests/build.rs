@@ -16,7 +16,10 @@ const GUESTS: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Read when the script runs, not baked in when it compiled: a target folder shared by two
+    // checkouts reuses the compiled script for both.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it");
+    let root = Path::new(&manifest_dir)
         .ancestors()
         .nth(2)
         .expect("tests/guests is inside the workspace")
