@@ -4,7 +4,8 @@
 use arrow_array::RecordBatch;
 
 use super::ReduceError;
-use super::byte_map::{ByteMap, EntryRef};
+use super::SortedEntry;
+use super::byte_map::ByteMap;
 use super::row::RowLayout;
 use super::spill::Merge;
 
@@ -21,8 +22,8 @@ pub struct ReducedRows {
 enum Source {
     Memory {
         shards: Vec<ByteMap>,
-        /// Every entry as (shard, entry), sorted by key.
-        order: Vec<(usize, EntryRef)>,
+        /// Every entry, sorted by key.
+        order: Vec<SortedEntry>,
         next: usize,
     },
     Spilled(Merge),
@@ -33,7 +34,7 @@ impl ReducedRows {
     pub(super) fn from_memory(
         layout: RowLayout,
         shards: Vec<ByteMap>,
-        order: Vec<(usize, EntryRef)>,
+        order: Vec<SortedEntry>,
     ) -> Self {
         Self {
             layout,
@@ -105,7 +106,7 @@ impl Iterator for ReducedRows {
             } if *next < order.len() => {
                 let end = (*next + OUTPUT_BATCH_ROWS).min(order.len());
                 let rows: Vec<(&[u8], &[u8])> = (order[*next..end].iter())
-                    .map(|&(s, e)| (shards[s].key(e), shards[s].value(e)))
+                    .map(|&(_, s, e)| (shards[s].key(e), shards[s].value(e)))
                     .collect();
                 *next = end;
                 Ok(Some(self.layout.output_batch(&rows)))

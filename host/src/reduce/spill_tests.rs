@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::tests::users;
-use super::{EntityReducer, SpillSettings};
+use super::{EntityReducer, SpillSettings, key_prefix};
 
 /// (user, note, ts, event id): few users, times and ids, so ties and NULLs are common.
 type Row = (u8, Option<String>, i64, Option<u8>);
@@ -122,6 +122,19 @@ proptest! {
         prop_assert_eq!(&spilled, &in_memory);
         prop_assert_eq!(&in_memory, &model(&batches));
         prop_assert_eq!(entries(dir.path()), 0, "spill folder left behind");
+    }
+
+    /// The sort compares 8-byte prefixes first: wherever they differ they must order as the
+    /// keys do (few byte values and short keys, so shared prefixes and zero bytes are common).
+    #[test]
+    fn key_prefixes_order_as_their_keys(
+        a in prop::collection::vec(0..3u8, 0..12),
+        b in prop::collection::vec(0..3u8, 0..12),
+    ) {
+        let (pa, pb) = (key_prefix(&a), key_prefix(&b));
+        if pa != pb {
+            prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+        }
     }
 }
 
