@@ -53,16 +53,10 @@ pub(super) fn prepare(
                         returned: batch.num_rows() as u64,
                     }
                 }
-                None => {
-                    // The CSV form is about as long as the columns' bytes: one allocation.
-                    let mut csv = Vec::with_capacity(batch.get_array_memory_size());
-                    encode_csv_rows(&batch, &mut csv).map_err(|e| SinkError::Encode {
-                        dataset: spec.name.clone(),
-                        format: "CSV",
-                        message: e.to_string(),
-                    })?;
-                    PreparedBatch::Events { rows: batch, csv }
-                }
+                None => PreparedBatch::Events {
+                    csv: encode_csv(&spec.name, &batch)?,
+                    rows: batch,
+                },
             })
         })
         .collect::<Result<_, RunError>>()?;
@@ -139,15 +133,20 @@ impl DatasetStates {
             readiness,
         } = self;
         let readiness = Mutex::new(readiness);
-        // Entity datasets are sorted and written a batch at a time, a thread each, readiness
-        // observing each batch as it is written: this is the run's serial tail.
-        let written: Vec<Result<(DatasetWriter, u64), RunError>> = std::thread::scope(|scope| {
+        // A thread per dataset: entity datasets are sorted and written a batch at a time,
+        // readiness observing each batch; every dataset is then sealed, which waits for the
+        // disk (fsync) or the object store, so events datasets seal while entities are written.
+        let written: Vec<Result<(StagedDataset, u64), RunError>> = std::thread::scope(|scope| {
             let threads: Vec<_> = (writers.into_iter().zip(reducers))
                 .filter_map(|(writer, reducer)| Some((writer?, reducer)))
                 .enumerate()
                 .map(|(index, (writer, reducer))| {
                     let readiness = &readiness;
-                    scope.spawn(move || write_reduced(writer, reducer, index, readiness))
+                    scope.spawn(move || {
+                        let (writer, spilled_runs) =
+                            write_reduced(writer, reducer, index, readiness)?;
+                        Ok((writer.finish(destination)?, spilled_runs))
+                    })
                 })
                 .collect();
             (threads.into_iter())
@@ -164,8 +163,7 @@ impl DatasetStates {
             .map(|(r, _)| r);
         let mut finished = Vec::new();
         for (result, rows_returned) in written.into_iter().zip(returned) {
-            let (writer, spilled_runs) = result?;
-            let staged = writer.finish(destination)?;
+            let (staged, spilled_runs) = result?;
             readiness.record_csv(import_fit(&staged));
             finished.push(FinishedDataset {
                 staged,
@@ -186,7 +184,9 @@ pub(super) struct FinishedDataset {
 }
 
 /// Writes an entity dataset's kept rows (none for an events dataset) batch by batch;
-/// returns the writer and the runs the rows were spilled to.
+/// returns the writer and the runs the rows were spilled to. The rows are merged and
+/// CSV-encoded on one thread while this one writes Parquet and observes readiness: this is
+/// the run's serial tail, so it is split in two.
 fn write_reduced(
     mut writer: DatasetWriter,
     reducer: Option<EntityReducer>,
@@ -198,12 +198,42 @@ fn write_reduced(
     };
     let rows = reducer.finish()?;
     let spilled_runs = rows.spilled_runs();
-    for batch in rows {
-        let batch = batch?;
-        writer.write(&batch)?;
-        (readiness.lock().unwrap_or_else(|e| e.into_inner())).observe(index, &batch);
-    }
+    let name = writer.name().to_string();
+    std::thread::scope(|scope| {
+        // A rendezvous: at most the batch being written and the one being built are held.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(RecordBatch, Vec<u8>)>(0);
+        let producer = scope.spawn(move || -> Result<(), RunError> {
+            for batch in rows {
+                let batch = batch?;
+                let csv = encode_csv(&name, &batch)?;
+                if sender.send((batch, csv)).is_err() {
+                    break; // the writer failed; its error is the one reported
+                }
+            }
+            Ok(())
+        });
+        let written = receiver.iter().try_for_each(|(batch, csv)| {
+            writer.write_encoded(&batch, &csv)?;
+            (readiness.lock().unwrap_or_else(|e| e.into_inner())).observe(index, &batch);
+            Ok::<(), RunError>(())
+        });
+        drop(receiver);
+        let produced = (producer.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.and(produced)
+    })?;
     Ok((writer, spilled_runs))
+}
+
+/// A batch's CSV rows, off the writer's thread.
+fn encode_csv(dataset: &str, batch: &RecordBatch) -> Result<Vec<u8>, SinkError> {
+    // The CSV form is about as long as the columns' bytes: one allocation.
+    let mut csv = Vec::with_capacity(batch.get_array_memory_size());
+    encode_csv_rows(batch, &mut csv).map_err(|e| SinkError::Encode {
+        dataset: dataset.to_string(),
+        format: "CSV",
+        message: e.to_string(),
+    })?;
+    Ok(csv)
 }
 
 /// Which import modes a staged dataset's CSV fits, and what to import, relative to the

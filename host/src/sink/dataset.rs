@@ -102,6 +102,11 @@ impl DatasetWriter {
         result
     }
 
+    /// The dataset's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Appends rows whose CSV form [`encode_csv_rows`] already produced (off this thread).
     pub fn write_encoded(&mut self, batch: &RecordBatch, csv_rows: &[u8]) -> Result<(), SinkError> {
         if batch.num_rows() == 0 {
