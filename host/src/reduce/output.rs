@@ -10,7 +10,7 @@ use super::row::RowLayout;
 use super::spill::Merge;
 
 /// Rows per output batch.
-const OUTPUT_BATCH_ROWS: usize = 64 * 1024;
+const OUTPUT_BATCH_ROWS: usize = 32 * 1024;
 
 /// An iterator of output batches.
 pub struct ReducedRows {
