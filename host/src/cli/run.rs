@@ -144,9 +144,10 @@ pub struct RunArgs {
     /// FULL import takes].
     #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
     pub max_file_size: Option<u64>,
-    /// Memory the users' and items' kept rows (one per distinct id) may take, e.g. 2GiB;
-    /// past it they are spilled as sorted runs to the temporary folder (TMPDIR) and merged
-    /// at the end, so any number of ids fits [default: 128MiB].
+    /// Memory the users' and items' kept rows (one per distinct id) and the readiness
+    /// report's per-id counts (an eighth) may take, e.g. 2GiB; past it they are spilled as
+    /// sorted runs to the temporary folder (TMPDIR) and merged at the end, so any number of
+    /// ids fits [default: 128MiB].
     #[arg(long, value_name = "SIZE", value_parser = super::size::parse_size)]
     pub memory_budget: Option<u64>,
     /// A previous run to compare with in the HTML report: its output folder or its

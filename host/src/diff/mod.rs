@@ -5,11 +5,11 @@
 mod load;
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use crate::readiness::html::Comparison;
-use crate::readiness::{ReadinessReport, ReadinessTracker};
+use crate::readiness::{CountsError, ReadinessReport, ReadinessTracker};
 pub use load::Ids;
 
 #[derive(Debug, thiserror::Error)]
@@ -240,13 +240,20 @@ pub fn report_with_previous(
     manifest: &crate::manifest::Manifest,
     dropped_rows: BTreeMap<String, u64>,
     previous: Option<&Snapshot>,
-) -> (ReadinessReport, Option<Comparison>) {
-    let overlap = previous.and_then(|p| p.ids.as_ref()).map(|ids| Overlap {
-        users: ids.users.iter().filter(|u| tracker.has_user(u)).count() as u64,
-        items: ids.items.iter().filter(|i| tracker.has_item(i)).count() as u64,
-    });
-    let report = tracker.report(manifest, dropped_rows);
+) -> Result<(ReadinessReport, Option<Comparison>), CountsError> {
+    let present = |ids: &HashSet<String>, has: &dyn Fn(&str) -> Result<bool, CountsError>| {
+        ids.iter()
+            .try_fold(0u64, |n, id| Ok::<_, CountsError>(n + u64::from(has(id)?)))
+    };
+    let overlap = match previous.and_then(|p| p.ids.as_ref()) {
+        Some(ids) => Some(Overlap {
+            users: present(&ids.users, &|u| tracker.has_user(u))?,
+            items: present(&ids.items, &|i| tracker.has_item(i))?,
+        }),
+        None => None,
+    };
+    let report = tracker.report(manifest, dropped_rows)?;
     let comparison = previous
         .map(|old| compare(old, &Snapshot::from_report(&report, "this run"), overlap).comparison());
-    (report, comparison)
+    Ok((report, comparison))
 }

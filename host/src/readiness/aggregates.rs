@@ -56,13 +56,15 @@ impl InteractionCounts {
     /// The summary the report shows, as a local run computes it from the same rows.
     pub fn summary(&self, dataset: &str) -> InteractionSummary {
         let interactions_per_user = interactions::user_buckets(&self.user_histogram);
-        let at_least = |h: &BTreeMap<u64, u64>, n: u64| h.range(n..).map(|(_, c)| c).sum::<u64>();
         InteractionSummary {
             dataset: dataset.to_string(),
             interactions: self.interactions,
-            distinct_users: at_least(&self.user_histogram, 1),
-            users_with_at_least_2_interactions: at_least(&self.user_histogram, 2),
-            distinct_items: at_least(&self.item_histogram, 1),
+            distinct_users: interactions::ids_with_at_least(&self.user_histogram, 1),
+            users_with_at_least_2_interactions: interactions::ids_with_at_least(
+                &self.user_histogram,
+                2,
+            ),
+            distinct_items: interactions::ids_with_at_least(&self.item_histogram, 1),
             per_event_type: self.per_event_type.clone(),
             min_timestamp: self.min_timestamp,
             max_timestamp: self.max_timestamp,

@@ -1,6 +1,12 @@
 //! Distinct ids and how often each occurred, for the users and items of the interactions.
+//! Memory holds a bounded number of ids: past it they are written out as a sorted run (see
+//! `id_runs`) and merged at the end, so the counts stay exact at any number of ids.
 
 use hashbrown::HashTable;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::id_runs::{COUNT_BITS, IdRuns, Record, count, fingerprint};
 
 /// Ids are known by a 96-bit fingerprint (two independent keyed hashes, 64 + 32 bits) with a
 /// 32-bit count in the low half of the second word: 16 bytes per id in the table itself.
@@ -8,12 +14,12 @@ use hashbrown::HashTable;
 /// Two of a billion distinct ids share a fingerprint with probability below 10^-11, so the
 /// counts are exact in practice; nothing is written from them.
 pub struct IdCounts {
-    /// `[first hash, second hash's high 32 bits | count]`.
-    table: HashTable<[u64; 2]>,
+    table: HashTable<Record>,
     hashers: [ahash::RandomState; 2],
+    /// Ids held in memory before they are written out as a run.
+    limit: usize,
+    runs: IdRuns,
 }
-
-const COUNT_BITS: u64 = 0xFFFF_FFFF;
 
 impl Default for IdCounts {
     fn default() -> Self {
@@ -22,10 +28,32 @@ impl Default for IdCounts {
 }
 
 impl IdCounts {
+    /// Every id in memory.
     pub fn new() -> Self {
         Self {
             table: HashTable::new(),
             hashers: [ahash::RandomState::new(), ahash::RandomState::new()],
+            limit: usize::MAX,
+            runs: IdRuns::new(&std::env::temp_dir()),
+        }
+    }
+
+    /// About `bytes` of ids in memory at most; more go to sorted runs under `dir`.
+    pub fn bounded(bytes: usize, dir: &Path) -> Self {
+        Self {
+            // A slot is 16 bytes and a control byte, and the table doubles as it grows:
+            // 40 bytes per id keeps the table within `bytes`.
+            limit: (bytes / 40).max(1024),
+            runs: IdRuns::new(dir),
+            ..Self::new()
+        }
+    }
+
+    #[cfg(test)]
+    fn with_limit(limit: usize, dir: &Path) -> Self {
+        Self {
+            limit,
+            ..Self::bounded(0, dir)
         }
     }
 
@@ -45,30 +73,49 @@ impl IdCounts {
         if *counted & COUNT_BITS < COUNT_BITS {
             *counted += 1;
         }
+        if self.table.len() >= self.limit {
+            self.spill();
+        }
+    }
+
+    /// Writes the ids in memory out as a sorted run and forgets them (the table keeps its
+    /// slots, to fill again).
+    fn spill(&mut self) {
+        let mut records: Vec<Record> = self.table.drain().collect();
+        records.sort_unstable_by_key(fingerprint);
+        if self.runs.write(&records).is_err() {
+            // Readiness never fails a run: without room on disk the ids stay in memory.
+            self.limit = usize::MAX;
+            for record in records {
+                self.table.insert_unique(record[0], record, |r| r[0]);
+            }
+        }
     }
 
     /// Whether `id` was added at least once.
-    pub fn contains(&self, id: &str) -> bool {
+    pub fn contains(&self, id: &str) -> std::io::Result<bool> {
         let (hash, rest) = self.fingerprint(id);
-        self.table
-            .find(hash, |&[seen, seen_rest]| {
-                seen == hash && seen_rest & !COUNT_BITS == rest
-            })
-            .is_some()
+        let in_memory = self.table.find(hash, |&[seen, seen_rest]| {
+            seen == hash && seen_rest & !COUNT_BITS == rest
+        });
+        match in_memory {
+            Some(_) => Ok(true),
+            None => self.runs.contains((hash, rest)),
+        }
     }
 
-    pub fn distinct(&self) -> u64 {
-        self.table.len() as u64
-    }
-
-    /// How often each id occurred, in no particular order.
-    pub fn counts(&self) -> impl Iterator<Item = u64> + '_ {
-        self.table.iter().map(|[_, counted]| counted & COUNT_BITS)
-    }
-
-    /// Ids seen at least `occurrences` times.
-    pub fn at_least(&self, occurrences: u64) -> u64 {
-        self.counts().filter(|&n| n >= occurrences).count() as u64
+    /// Occurrences -> how many ids occurred that often.
+    pub fn histogram(&self) -> std::io::Result<BTreeMap<u64, u64>> {
+        let mut histogram = BTreeMap::new();
+        let mut total = |n: u64| *histogram.entry(n).or_default() += 1;
+        if self.runs.is_empty() {
+            self.table.iter().for_each(|record| total(count(record)));
+        } else {
+            let mut memory: Vec<Record> = self.table.iter().copied().collect();
+            memory.sort_unstable_by_key(fingerprint);
+            self.runs.totals(&memory, total)?;
+        }
+        Ok(histogram)
     }
 }
 
@@ -85,12 +132,36 @@ mod tests {
                 counts.add(&format!("user-{i}"));
             }
         }
-        assert_eq!(counts.distinct(), 16_000);
-        assert_eq!(counts.at_least(1), 16_000);
-        assert_eq!(counts.at_least(2), 12_000);
-        assert_eq!(counts.at_least(4), 4_000);
-        assert_eq!(counts.counts().sum::<u64>(), 4_000 * (1 + 2 + 3 + 4));
-        assert!(counts.contains("user-1"));
-        assert!(!counts.contains("user-5"), "occurs 0 times");
+        let expected = BTreeMap::from([(1, 4_000), (2, 4_000), (3, 4_000), (4, 4_000)]);
+        assert_eq!(counts.histogram().unwrap(), expected);
+        assert!(counts.contains("user-1").unwrap());
+        assert!(!counts.contains("user-5").unwrap(), "occurs 0 times");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+
+        /// Spilled counts equal in-memory ones, through several runs and (with 40+ runs)
+        /// compactions; membership is answered from the runs too; the runs go with the counts.
+        #[test]
+        fn spilled_counts_equal_in_memory_counts(
+            ids in proptest::collection::vec(0..300u16, 0..3000),
+            limit in 1..40usize,
+            probes in proptest::collection::vec(0..400u16, 10),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut memory, mut spilled) = (IdCounts::new(), IdCounts::with_limit(limit, dir.path()));
+            for id in &ids {
+                memory.add(&format!("id-{id}"));
+                spilled.add(&format!("id-{id}"));
+            }
+            proptest::prop_assert_eq!(spilled.histogram().unwrap(), memory.histogram().unwrap());
+            for probe in probes {
+                let id = format!("id-{probe}");
+                proptest::prop_assert_eq!(spilled.contains(&id).unwrap(), ids.contains(&probe));
+            }
+            drop(spilled);
+            proptest::prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
     }
 }

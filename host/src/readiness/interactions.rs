@@ -199,23 +199,11 @@ impl InteractionStats {
             .collect();
         fill_days(&days)
     }
-
-    pub fn user_buckets(&self) -> Vec<UserBucket> {
-        user_buckets(&histogram(self.users.counts()))
-    }
-
-    pub fn item_popularity(&self) -> ItemPopularity {
-        item_popularity(&histogram(self.items.counts()))
-    }
 }
 
-/// How many ids occurred how often: occurrences -> ids.
-pub fn histogram(counts: impl Iterator<Item = u64>) -> BTreeMap<u64, u64> {
-    let mut histogram = BTreeMap::new();
-    for n in counts {
-        *histogram.entry(n).or_default() += 1;
-    }
-    histogram
+/// Ids that occurred at least `occurrences` times, from a histogram occurrences -> ids.
+pub fn ids_with_at_least(histogram: &BTreeMap<u64, u64>, occurrences: u64) -> u64 {
+    histogram.range(occurrences..).map(|(_, ids)| ids).sum()
 }
 
 /// The name each per-day slot is shown under, for event types in slot order (the last slot
@@ -355,12 +343,12 @@ mod tests {
             BTreeMap::from([("View".into(), 4), ("Buy".into(), 1)])
         );
         assert!(days[1].per_event_type.is_empty());
-        let buckets = stats.user_buckets();
+        let buckets = user_buckets(&stats.users.histogram().unwrap());
         assert_eq!(
             (buckets[0].users, buckets[1].users, buckets[2].users),
             (1, 1, 1)
         );
-        let popularity = stats.item_popularity();
+        let popularity = item_popularity(&stats.items.histogram().unwrap());
         assert!((popularity.top_1_percent_share - 4.0 / 6.0).abs() < 1e-9);
         assert_eq!(popularity.items_with_1_interaction, 2);
         assert_eq!(popularity.curve.last(), Some(&[1.0, 1.0]));

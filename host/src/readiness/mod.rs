@@ -6,6 +6,7 @@ mod aggregates;
 mod charts;
 pub mod html;
 mod id_counts;
+mod id_runs;
 mod interactions;
 pub mod limits;
 mod verdicts;
@@ -14,9 +15,11 @@ use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 
 use crate::manifest::{ColumnRole, DataType, DatasetKind, Manifest};
 pub use aggregates::{Aggregates, CategoryStat, InteractionCounts};
+use id_counts::IdCounts;
 use interactions::InteractionStats;
 pub use interactions::{DayCount, ItemPopularity, UserBucket};
 pub use limits::{
@@ -142,7 +145,20 @@ fn roles_of(dataset: &crate::manifest::DatasetSpec) -> Roles {
     roles
 }
 
+/// Reading back the interactions' user and item counts written to disk failed.
+#[derive(Debug, thiserror::Error)]
+#[error("readiness: reading back the user and item counts spilled to disk: {0}")]
+pub struct CountsError(#[from] std::io::Error);
+
 impl ReadinessTracker {
+    /// Holds about `bytes` of the interactions' user and item counts in memory (half each),
+    /// more in sorted runs under `dir`: the counts stay exact at any number of ids.
+    pub fn bounded(mut self, bytes: usize, dir: &Path) -> Self {
+        self.interactions.users = IdCounts::bounded(bytes / 2, dir);
+        self.interactions.items = IdCounts::bounded(bytes / 2, dir);
+        self
+    }
+
     pub fn new(manifest: &Manifest) -> Self {
         let roles: Vec<Roles> = manifest.datasets.iter().map(roles_of).collect();
         Self {
@@ -239,12 +255,12 @@ impl ReadinessTracker {
     }
 
     /// Whether a user / item id occurs in the interactions (for comparing with a previous run).
-    pub fn has_user(&self, id: &str) -> bool {
-        self.interactions.users.contains(id)
+    pub fn has_user(&self, id: &str) -> Result<bool, CountsError> {
+        Ok(self.interactions.users.contains(id)?)
     }
 
-    pub fn has_item(&self, id: &str) -> bool {
-        self.interactions.items.contains(id)
+    pub fn has_item(&self, id: &str) -> Result<bool, CountsError> {
+        Ok(self.interactions.items.contains(id)?)
     }
 
     /// The report over everything observed.
@@ -252,10 +268,10 @@ impl ReadinessTracker {
         self,
         manifest: &Manifest,
         dropped_rows: BTreeMap<String, u64>,
-    ) -> ReadinessReport {
-        let interactions = self
-            .interactions_index
-            .map(|i| self.summary(&manifest.datasets[i].name));
+    ) -> Result<ReadinessReport, CountsError> {
+        let interactions = (self.interactions_index)
+            .map(|i| self.summary(&manifest.datasets[i].name))
+            .transpose()?;
         let categories = (self.categories.iter())
             .map(|columns| {
                 (columns.iter())
@@ -273,25 +289,26 @@ impl ReadinessTracker {
             categories,
             import_fit: self.import_fit,
         };
-        aggregates.report(manifest, dropped_rows)
+        Ok(aggregates.report(manifest, dropped_rows))
     }
 
-    fn summary(&self, dataset: &str) -> InteractionSummary {
+    fn summary(&self, dataset: &str) -> Result<InteractionSummary, CountsError> {
         let stats = &self.interactions;
-        let interactions_per_user = stats.user_buckets();
-        InteractionSummary {
+        let (users, items) = (stats.users.histogram()?, stats.items.histogram()?);
+        let interactions_per_user = interactions::user_buckets(&users);
+        Ok(InteractionSummary {
             dataset: dataset.to_string(),
             interactions: stats.count,
-            distinct_users: stats.users.distinct(),
-            users_with_at_least_2_interactions: stats.users.at_least(2),
-            distinct_items: stats.items.distinct(),
+            distinct_users: interactions::ids_with_at_least(&users, 1),
+            users_with_at_least_2_interactions: interactions::ids_with_at_least(&users, 2),
+            distinct_items: interactions::ids_with_at_least(&items, 1),
             per_event_type: stats.per_event_type(),
             min_timestamp: stats.min_time,
             max_timestamp: stats.max_time,
             per_day: stats.per_day(),
             users_with_1_interaction: interactions_per_user[0].users,
             interactions_per_user,
-            item_popularity: stats.item_popularity(),
-        }
+            item_popularity: interactions::item_popularity(&items),
+        })
     }
 }

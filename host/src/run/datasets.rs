@@ -82,6 +82,7 @@ impl DatasetStates {
         export: &Export,
         destination: &dyn Destination,
         max_file_size: u64,
+        readiness_memory: usize,
     ) -> Result<Self, SinkError> {
         Ok(Self {
             writers: (manifest.datasets.iter().zip(&export.mask))
@@ -92,7 +93,8 @@ impl DatasetStates {
                 .collect::<Result<_, _>>()?,
             returned: vec![0; manifest.datasets.len()],
             written_index: export.written_index(),
-            readiness: ReadinessTracker::new(&export.written),
+            readiness: ReadinessTracker::new(&export.written)
+                .bounded(readiness_memory, &std::env::temp_dir()),
         })
     }
 

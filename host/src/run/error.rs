@@ -23,6 +23,8 @@ pub enum RunError {
     Reduce(#[from] crate::reduce::ReduceError),
     #[error(transparent)]
     Report(#[from] crate::readiness::html::HtmlError),
+    #[error(transparent)]
+    Readiness(#[from] crate::readiness::CountsError),
     #[error(
         "export list names `{name}`, which the plugin does not produce (its datasets: {known})"
     )]

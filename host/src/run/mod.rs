@@ -33,7 +33,8 @@ pub const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 /// The largest batch a source is asked for: a few batches per worker stay in memory.
 pub const MAX_BATCH_ROWS: usize = 4 << 20;
 
-/// Memory the entity datasets' kept rows may take together before they are spilled to disk
+/// Memory the entity datasets' kept rows (and readiness's id counts, an eighth) may take
+/// together before they are spilled to disk
 /// as sorted runs (a few hundred bytes per distinct user or item: 128 MiB keeps about half a
 /// million in memory, and spilling past it costs little: the merge is one sequential pass).
 pub const DEFAULT_MEMORY_BUDGET: u64 = 128 << 20;
@@ -60,8 +61,9 @@ pub struct RunPlan {
     pub max_file_size: u64,
     /// A previous run to compare with in the HTML report.
     pub previous: Option<crate::diff::Snapshot>,
-    /// Bytes the entity datasets' kept rows may hold in memory, together; past it they are
-    /// spilled to sorted runs in the system temporary folder (`TMPDIR`).
+    /// Bytes the entity datasets' kept rows and readiness's user and item counts may hold in
+    /// memory, together; past it they are spilled to sorted runs in the system temporary
+    /// folder (`TMPDIR`).
     pub memory_budget: u64,
 }
 
@@ -135,7 +137,15 @@ pub fn run_transform(
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
-    let mut datasets = DatasetStates::new(manifest, &export, destination, plan.max_file_size)?;
+    // An eighth of the budget holds readiness's user and item counts, the rest the kept rows.
+    let readiness_memory = plan.memory_budget / 8;
+    let mut datasets = DatasetStates::new(
+        manifest,
+        &export,
+        destination,
+        plan.max_file_size,
+        usize::try_from(readiness_memory).unwrap_or(usize::MAX),
+    )?;
     let mut counts = Counts::default();
     let settings = WorkerSettings {
         workers: plan.workers,
@@ -143,7 +153,11 @@ pub fn run_transform(
         options,
     };
     // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
-    let reducers = entity_reducers(manifest, &export.mask, plan.memory_budget);
+    let reducers = entity_reducers(
+        manifest,
+        &export.mask,
+        plan.memory_budget - readiness_memory,
+    );
     let prepare = |output: TransformResult, index: u64| -> Result<Prepared, RunError> {
         prepare(manifest, &export.mask, &reducers, output, index)
     };

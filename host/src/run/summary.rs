@@ -107,7 +107,7 @@ pub(super) fn report(
     destination: &dyn Destination,
 ) -> Result<(ReadinessReport, Vec<Box<dyn StagedObject>>), RunError> {
     let (report, comparison) =
-        crate::diff::report_with_previous(tracker, written, dropped_rows, previous);
+        crate::diff::report_with_previous(tracker, written, dropped_rows, previous)?;
     let provenance = Provenance {
         plugin_name: &info.name,
         plugin_version: &info.version,
