@@ -231,9 +231,14 @@ def load(settings, command):
 
 
 def main():
+    # The key's folder goes when the test process closes stdin (the server's end of life).
+    with tempfile.TemporaryDirectory(prefix="rechost-fakesnow-") as key_dir:
+        serve(key_dir)
+
+
+def serve(key_dir):
     port = free_port()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key_dir = tempfile.mkdtemp(prefix="rechost-fakesnow-")
     key_file = os.path.join(key_dir, "rsa_key.p8")
     with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
