@@ -5,8 +5,8 @@
 use arrow_array::RecordBatch;
 use std::sync::Mutex;
 
-use super::RunError;
 use super::export::Export;
+use super::{RunError, RunPlan, memory_shares};
 use crate::manifest::Manifest;
 use crate::readiness::{ImportFit, ReadinessTracker};
 use crate::reduce::EntityReducer;
@@ -81,20 +81,22 @@ impl DatasetStates {
         manifest: &Manifest,
         export: &Export,
         destination: &dyn Destination,
-        max_file_size: u64,
-        readiness_memory: usize,
+        plan: &RunPlan,
     ) -> Result<Self, SinkError> {
+        let (readiness_memory, _) = memory_shares(plan.memory_budget);
         Ok(Self {
             writers: (manifest.datasets.iter().zip(&export.mask))
                 .map(|(spec, &e)| {
-                    e.then(|| DatasetWriter::create_split(destination, spec, max_file_size))
+                    e.then(|| DatasetWriter::create_split(destination, spec, plan.max_file_size))
                         .transpose()
                 })
                 .collect::<Result<_, _>>()?,
             returned: vec![0; manifest.datasets.len()],
             written_index: export.written_index(),
-            readiness: ReadinessTracker::new(&export.written)
-                .bounded(readiness_memory, &std::env::temp_dir()),
+            readiness: ReadinessTracker::new(&export.written).bounded(
+                usize::try_from(readiness_memory).unwrap_or(usize::MAX),
+                &std::env::temp_dir(),
+            ),
         })
     }
 

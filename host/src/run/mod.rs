@@ -137,15 +137,7 @@ pub fn run_transform(
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
 
-    // An eighth of the budget holds readiness's user and item counts, the rest the kept rows.
-    let readiness_memory = plan.memory_budget / 8;
-    let mut datasets = DatasetStates::new(
-        manifest,
-        &export,
-        destination,
-        plan.max_file_size,
-        usize::try_from(readiness_memory).unwrap_or(usize::MAX),
-    )?;
+    let mut datasets = DatasetStates::new(manifest, &export, destination, plan)?;
     let mut counts = Counts::default();
     let settings = WorkerSettings {
         workers: plan.workers,
@@ -153,11 +145,7 @@ pub fn run_transform(
         options,
     };
     // Entity datasets are folded by the workers (the reducers are shared, sharded by key).
-    let reducers = entity_reducers(
-        manifest,
-        &export.mask,
-        plan.memory_budget - readiness_memory,
-    );
+    let reducers = entity_reducers(manifest, &export.mask, plan.memory_budget);
     let prepare = |output: TransformResult, index: u64| -> Result<Prepared, RunError> {
         prepare(manifest, &export.mask, &reducers, output, index)
     };
@@ -217,12 +205,21 @@ pub fn run_transform(
     })
 }
 
-/// The written entity datasets' reducers, sharing the memory budget evenly.
+/// The memory budget's shares: (readiness's user and item counts, the kept rows): an eighth
+/// and the rest.
+fn memory_shares(memory_budget: u64) -> (u64, u64) {
+    let readiness = memory_budget / 8;
+    (readiness, memory_budget - readiness)
+}
+
+/// The written entity datasets' reducers, sharing the kept rows' part of the memory budget
+/// evenly.
 fn entity_reducers(
     manifest: &crate::manifest::Manifest,
     mask: &[bool],
     memory_budget: u64,
 ) -> Vec<Option<EntityReducer>> {
+    let (_, memory_budget) = memory_shares(memory_budget);
     let entity = |spec: &crate::manifest::DatasetSpec| {
         matches!(spec.reduction, crate::manifest::Reduction::Entity { .. })
     };
