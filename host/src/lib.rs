@@ -15,6 +15,7 @@ pub mod readiness;
 pub mod reduce;
 pub mod run;
 pub mod sample;
+pub mod scratch;
 pub mod sink;
 pub mod source;
 pub mod terminal;

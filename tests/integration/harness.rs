@@ -51,7 +51,7 @@ impl Run {
 }
 
 /// A compile cache shared by all tests of this run, so each plugin compiles once.
-fn cache_dir() -> PathBuf {
+pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")
 }
 

@@ -124,3 +124,60 @@ fn spilled_runs_are_removed_when_the_run_fails() {
         "spilled runs left behind"
     );
 }
+
+#[test]
+fn a_killed_runs_spilled_runs_are_removed_by_the_next_run_that_spills() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
+    std::fs::create_dir(&tmp).unwrap();
+    sample("ecommerce", 200_000, &input);
+    let args = [
+        "run",
+        &path_arg(&guests().ecommerce),
+        "--input",
+        &path_arg(&input),
+        "--out",
+        &path_arg(&dir.path().join("killed")),
+        "--quiet",
+        "--batch-rows",
+        "500",
+        "--workers",
+        "1",
+        "--memory-budget",
+        "16KiB",
+    ];
+    let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
+        .args(args.iter().copied().chain(SAMPLE_WINDOW))
+        .env("TMPDIR", &tmp)
+        .env("RECHOST_CACHE_DIR", cache_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Both kinds of spilled data (kept rows, readiness's id counts) once well under way.
+    let spilled = |prefix: &str| left_in(&tmp).iter().any(|name| name.starts_with(prefix));
+    while !(spilled("rechost-spill-") && spilled("rechost-ids-")) {
+        assert!(killed.try_wait().unwrap().is_none(), "the run ended first");
+        assert!(started.elapsed().as_secs() < 60, "the run never spilled");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    killed.kill().unwrap(); // SIGKILL: no chance to clean up
+    killed.wait().unwrap();
+    assert!(spilled("rechost-spill-") && spilled("rechost-ids-"));
+
+    let small = dir.path().join("small.parquet");
+    sample("ecommerce", 5_000, &small);
+    run(
+        &small,
+        &dir.path().join("next"),
+        &tmp,
+        &["--memory-budget", "4KiB"],
+    )
+    .assert_ok();
+    assert_eq!(
+        left_in(&tmp),
+        Vec::<String>::new(),
+        "the killed run's spilled runs remain"
+    );
+}

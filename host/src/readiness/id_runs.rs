@@ -1,15 +1,15 @@
 //! Id fingerprints and counts written out in sorted runs, so counting the ids of 100M rows
 //! holds a bounded number of them in memory. A run is a file of 16-byte records
 //! `[fingerprint, fingerprint rest | count]` sorted by fingerprint, each id at most once per
-//! run; an id's total is the sum over the runs and memory. The runs live in a temporary
-//! folder removed with them.
+//! run; an id's total is the sum over the runs and memory. The runs live in a scratch
+//! folder removed with them (or, after a kill, by the next run that spills).
 
+use crate::scratch::{SPILLED_IDS, ScratchDir};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use tempfile::TempDir;
 
 /// `[first hash, second hash's high 32 bits | count]`, as the in-memory table holds them.
 pub type Record = [u64; 2];
@@ -29,7 +29,7 @@ pub fn count(record: &Record) -> u64 {
 pub struct IdRuns {
     /// Where the temporary folder is made, at the first run.
     parent: PathBuf,
-    dir: Option<TempDir>,
+    dir: Option<ScratchDir>,
     files: Vec<PathBuf>,
     /// Merged runs made so far, naming the next.
     merged: u64,
@@ -53,9 +53,7 @@ impl IdRuns {
     /// is added.
     pub fn write(&mut self, sorted: &[Record]) -> std::io::Result<()> {
         if self.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix("rechost-ids-")
-                .tempdir_in(&self.parent)?;
+            let dir = ScratchDir::create(&self.parent, SPILLED_IDS)?;
             self.dir = Some(dir);
         }
         let dir = self.dir.as_ref().expect("made above").path();

@@ -1,9 +1,11 @@
 //! Sorted runs on disk. When the kept rows outgrow their memory budget they are written out,
 //! sorted by key, as an Arrow IPC file of (key, value) pairs and forgotten; at the end the runs
 //! are merged key by key, keeping the value that wins the latest-wins rule, so the result is
-//! the one memory alone would give. Runs live in a temporary folder removed when the reducer
-//! (or its output) is dropped: after success, failure or a panic alike.
+//! the one memory alone would give. Runs live in a scratch folder removed when the reducer
+//! (or its output) is dropped: after success, failure or a panic alike; a killed run's is
+//! removed by the next run that spills.
 
+use crate::scratch::{SPILLED_ROWS, ScratchDir};
 use arrow_array::builder::{ArrayBuilder, BinaryBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch};
@@ -14,7 +16,6 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tempfile::TempDir;
 
 use super::ReduceError;
 use super::row::RowLayout;
@@ -38,7 +39,7 @@ pub(super) struct Runs {
     dataset: String,
     /// Where the temporary folder is made, at the first spill.
     parent: PathBuf,
-    dir: Option<TempDir>,
+    dir: Option<ScratchDir>,
     files: Vec<PathBuf>,
     /// Run files created (spilled and merged), naming the next one.
     created: u64,
@@ -121,9 +122,7 @@ impl Runs {
 
     fn new_path(&mut self) -> Result<PathBuf, ReduceError> {
         if self.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix("rechost-spill-")
-                .tempdir_in(&self.parent)
+            let dir = ScratchDir::create(&self.parent, SPILLED_ROWS)
                 .map_err(|e| self.error(&self.parent, e))?;
             self.dir = Some(dir);
         }
@@ -254,7 +253,7 @@ pub(super) struct Merge {
     /// The key being emitted, copied so the runs holding it can move on.
     key: Vec<u8>,
     /// The runs' folder, removed when the merge is dropped.
-    dir: Option<TempDir>,
+    dir: Option<ScratchDir>,
 }
 
 impl Merge {
