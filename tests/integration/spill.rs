@@ -8,25 +8,26 @@ use crate::harness::*;
 const USERS: &str = "snowplow_recommendations_ecommerce_users";
 const ITEMS: &str = "snowplow_recommendations_ecommerce_items";
 
-/// `rechost run` of the ecommerce plugin over `input` with the temporary folder `tmp`.
-fn run(input: &Path, out: &Path, tmp: &Path, extra: &[&str]) -> Run {
-    let args = [
-        "run",
-        &path_arg(&guests().ecommerce),
-        "--input",
-        &path_arg(input),
-        "--out",
-        &path_arg(out),
-        "--json",
-        "--batch-rows",
-        "500",
-    ];
+/// `rechost run` of the ecommerce plugin over `input` in 500-row batches, JSON summary.
+fn run_args(input: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let (plugin, input, out) = (
+        path_arg(&guests().ecommerce),
+        path_arg(input),
+        path_arg(out),
+    );
+    let args = ["run", &plugin, "--input", &input, "--out", &out, "--json"];
     let args = args
-        .iter()
-        .copied()
-        .chain(SAMPLE_WINDOW)
-        .chain(extra.iter().copied());
-    rechost_with_env(args, [("TMPDIR", tmp)])
+        .into_iter()
+        .chain(["--batch-rows", "500"])
+        .chain(SAMPLE_WINDOW);
+    args.chain(extra.iter().copied())
+        .map(String::from)
+        .collect()
+}
+
+/// [`run_args`] run with the temporary folder `tmp`.
+fn run(input: &Path, out: &Path, tmp: &Path, extra: &[&str]) -> Run {
+    rechost_with_env(run_args(input, out, extra), [("TMPDIR", tmp)])
 }
 
 fn spilled_runs(summary: &serde_json::Value, dataset: &str) -> u64 {
@@ -131,23 +132,10 @@ fn a_killed_runs_spilled_runs_are_removed_by_the_next_run_that_spills() {
     let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
     std::fs::create_dir(&tmp).unwrap();
     sample("ecommerce", 200_000, &input);
-    let args = [
-        "run",
-        &path_arg(&guests().ecommerce),
-        "--input",
-        &path_arg(&input),
-        "--out",
-        &path_arg(&dir.path().join("killed")),
-        "--quiet",
-        "--batch-rows",
-        "500",
-        "--workers",
-        "1",
-        "--memory-budget",
-        "16KiB",
-    ];
+    let killed_out = dir.path().join("killed");
+    let budget = ["--workers", "1", "--memory-budget", "16KiB"];
     let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
-        .args(args.iter().copied().chain(SAMPLE_WINDOW))
+        .args(run_args(&input, &killed_out, &budget))
         .env("TMPDIR", &tmp)
         .env("RECHOST_CACHE_DIR", cache_dir())
         .stdout(std::process::Stdio::null())
