@@ -147,13 +147,7 @@ impl EntityReducer {
         }
         let mut shards: Vec<MutexGuard<'_, ByteMap>> = self.shards.iter().map(lock).collect();
         let maps: Vec<&ByteMap> = shards.iter().map(|g| &**g).collect();
-        let order = sorted_by_key(&maps);
-        runs.write(
-            order
-                .iter()
-                .map(|&(_, s, e)| (maps[s].key(e), maps[s].value(e))),
-        )?;
-        drop(order);
+        write_run(&mut runs, &maps, &sorted_by_key(&maps))?;
         for (shard, size) in shards.iter_mut().zip(&self.sizes) {
             shard.clear();
             size.store(shard.memory(), Ordering::Relaxed);
@@ -174,11 +168,7 @@ impl EntityReducer {
             return Ok(ReducedRows::from_memory(self.layout, shards, order));
         }
         if !order.is_empty() {
-            runs.write(
-                order
-                    .iter()
-                    .map(|&(_, s, e)| (maps[s].key(e), maps[s].value(e))),
-            )?;
+            write_run(&mut runs, &maps, &order)?;
         }
         drop(order);
         drop(maps);
@@ -187,6 +177,13 @@ impl EntityReducer {
         let merge = runs.into_merge(&self.layout)?;
         Ok(ReducedRows::merged(self.layout, merge, spilled))
     }
+}
+
+/// Writes the entries of `maps` in `order` (sorted by key) as one more run.
+fn write_run(runs: &mut Runs, maps: &[&ByteMap], order: &[SortedEntry]) -> Result<(), ReduceError> {
+    runs.write(
+        (order.iter()).map(|&(_, map, entry)| (maps[map].key(entry), maps[map].value(entry))),
+    )
 }
 
 /// Every entry of `maps` as (key prefix, map, entry), sorted by key. The prefix stays in the
