@@ -5,7 +5,7 @@
 mod load;
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::readiness::html::Comparison;
@@ -241,14 +241,10 @@ pub fn report_with_previous(
     dropped_rows: BTreeMap<String, u64>,
     previous: Option<&Snapshot>,
 ) -> Result<(ReadinessReport, Option<Comparison>), CountsError> {
-    let present = |ids: &HashSet<String>, has: &dyn Fn(&str) -> Result<bool, CountsError>| {
-        ids.iter()
-            .try_fold(0u64, |n, id| Ok::<_, CountsError>(n + u64::from(has(id)?)))
-    };
     let overlap = match previous.and_then(|p| p.ids.as_ref()) {
         Some(ids) => Some(Overlap {
-            users: present(&ids.users, &|u| tracker.has_user(u))?,
-            items: present(&ids.items, &|i| tracker.has_item(i))?,
+            users: tracker.users_present(&ids.users)?,
+            items: tracker.items_present(&ids.items)?,
         }),
         None => None,
     };

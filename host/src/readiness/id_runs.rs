@@ -8,14 +8,13 @@ use crate::scratch::{SPILLED_IDS, ScratchDir};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// `[first hash, second hash's high 32 bits | count]`, as the in-memory table holds them.
 pub type Record = [u64; 2];
 
 pub const COUNT_BITS: u64 = 0xFFFF_FFFF;
-const RECORD_BYTES: u64 = 16;
 
 /// What identifies the id: the record without its count.
 pub fn fingerprint(record: &Record) -> (u64, u64) {
@@ -74,23 +73,20 @@ impl IdRuns {
         Ok(())
     }
 
-    /// Whether any run holds `fingerprint` (a binary search of each run file).
-    pub fn contains(&self, wanted: (u64, u64)) -> std::io::Result<bool> {
-        for path in &self.files {
-            let mut file = File::open(path)?;
-            let (mut low, mut high) = (0, file.metadata()?.len() / RECORD_BYTES);
-            while low < high {
-                let middle = low + (high - low) / 2;
-                file.seek(SeekFrom::Start(middle * RECORD_BYTES))?;
-                let record = read_record(&mut file)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
-                match fingerprint(&record).cmp(&wanted) {
-                    std::cmp::Ordering::Less => low = middle + 1,
-                    std::cmp::Ordering::Greater => high = middle,
-                    std::cmp::Ordering::Equal => return Ok(true),
-                }
+    /// How many of `wanted` (fingerprints, sorted) any run holds: one pass over the runs.
+    pub fn count_present(&self, wanted: &[(u64, u64)]) -> std::io::Result<u64> {
+        let (mut next, mut found) = (0, 0);
+        merge(&self.files, &[], |record| {
+            let id = fingerprint(&record);
+            while next < wanted.len() && wanted[next] < id {
+                next += 1;
             }
-        }
-        Ok(false)
+            while next < wanted.len() && wanted[next] == id {
+                (found, next) = (found + 1, next + 1);
+            }
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Every id's total count, merging the runs with `memory` (sorted by fingerprint).

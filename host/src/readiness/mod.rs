@@ -254,13 +254,20 @@ impl ReadinessTracker {
         self.import_fit.push(fit);
     }
 
-    /// Whether a user / item id occurs in the interactions (for comparing with a previous run).
-    pub fn has_user(&self, id: &str) -> Result<bool, CountsError> {
-        Ok(self.interactions.users.contains(id)?)
+    /// How many of `ids` occur as users / items in the interactions (for comparing with a
+    /// previous run).
+    pub fn users_present(&self, ids: &HashSet<String>) -> Result<u64, CountsError> {
+        Ok(self
+            .interactions
+            .users
+            .count_present(ids.iter().map(String::as_str))?)
     }
 
-    pub fn has_item(&self, id: &str) -> Result<bool, CountsError> {
-        Ok(self.interactions.items.contains(id)?)
+    pub fn items_present(&self, ids: &HashSet<String>) -> Result<u64, CountsError> {
+        Ok(self
+            .interactions
+            .items
+            .count_present(ids.iter().map(String::as_str))?)
     }
 
     /// The report over everything observed.
