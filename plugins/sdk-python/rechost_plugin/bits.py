@@ -7,7 +7,7 @@ Python loop per row. `Mask` wraps flags and combines them a batch at a time thro
 arithmetic, which CPython runs in C too.
 """
 
-from itertools import compress, repeat
+from itertools import compress, islice, repeat
 
 # EXPAND[b]: the 8 flags of bitmap byte b, row order (least significant bit first).
 EXPAND = tuple(bytes((b >> k) & 1 for k in range(8)) for b in range(256))
@@ -34,6 +34,22 @@ def pack(flags):
     return bytes(map(PACK.__getitem__, chunks))
 
 
+def runs(flags):
+    """Runs of equal flags as `(bounds, values)`: run k covers rows `bounds[k]` up to
+    `bounds[k + 1]` and holds flag `values[k]`; `bounds` ends with `len(flags)`.
+
+    Each row is XORed with the row before it in one big-int operation (row -1 holds 2, equal to
+    no flag, so row 0 always starts a run): a nonzero byte starts a run, and `compress` picks
+    those rows out in C. No object is made per row, only per run.
+    """
+    rows = len(flags)
+    bits = int.from_bytes(flags, "little")
+    starts = (bits ^ ((bits << 8) | 2)).to_bytes(rows + 1, "little")[:rows]
+    bounds = list(compress(range(rows), starts))
+    bounds.append(rows)
+    return bounds, bytes(compress(flags, starts))
+
+
 def with_nones(values, flags):
     """`values` with None where `flags` is 0 (C-level: index each (None, value) pair by flag)."""
     return list(map(tuple.__getitem__, zip(repeat(None), values), flags))
@@ -49,18 +65,21 @@ class Mask:
     """A row selection: one flag per row. Combine with `&`, `|`, `~`; apply with `select`.
 
     Every operation runs a batch at a time in C, which is what keeps Python plugins within a
-    small factor of Rust ones.
+    small factor of Rust ones. A mask is a value (`flags` is immutable `bytes`), so what is
+    derived from it is computed once.
     """
 
-    __slots__ = ("flags",)
+    __slots__ = ("flags", "_selected_runs")
 
     def __init__(self, flags):
         self.flags = bytes(flags).translate(_TO_FLAG)
+        self._selected_runs = None
 
     @classmethod
     def _of(cls, flags):
         mask = cls.__new__(cls)
         mask.flags = flags
+        mask._selected_runs = None
         return mask
 
     @classmethod
@@ -102,6 +121,16 @@ class Mask:
     def select(self, values):
         """The values of the selected rows, in order (`values` has one entry per row)."""
         return list(compress(values, self.flags))
+
+    def selected_runs(self):
+        """`(starts, ends)`: the selected rows as runs of consecutive rows, `starts[k]` up to
+        `ends[k]`. Computed once per mask (a mask never changes), since one mask usually
+        selects from several columns."""
+        if self._selected_runs is None:
+            bounds, values = runs(self.flags)
+            self._selected_runs = (list(compress(bounds, values)),
+                                   list(compress(islice(bounds, 1, None), values)))
+        return self._selected_runs
 
     def indices(self):
         return self.select(range(len(self.flags)))

@@ -1,17 +1,16 @@
 """Typed readers over the input batch, decoded a column at a time.
 
 Every method works on a whole column with C-level primitives (`map`, `compress`, `accumulate`,
-regex runs, big-int masks), never a Python function call per row. Text columns stay offsets +
+runs of rows, big-int masks), never a Python function call per row. Text columns stay offsets +
 bytes: `select` and `coalesce` compute the new offsets from lengths and copy the bytes of each
 run of consecutive rows at once, so no per-row `bytes` object is made unless asked for
 (`values()`, `bytes()`). Values of NULL rows are `None`; `valid` masks the non-NULL rows.
 """
 
-import re
 from itertools import accumulate, compress, islice, repeat
-from operator import floordiv, sub
+from operator import floordiv, getitem, sub
 
-from .bits import Mask, expand, pack, where, with_nones
+from .bits import Mask, expand, pack, runs, where, with_nones
 from .wit_types import types as wit
 
 _DATA_TYPE_NAMES = {
@@ -21,8 +20,6 @@ _DATA_TYPE_NAMES = {
     wit.Values_Boolean: "boolean",
     wit.Values_Timestamp: "timestamp",
 }
-_RUNS = re.compile(b"\x01+")
-_SAME_FLAG_RUNS = re.compile(b"\x01+|\x00+")
 
 
 class Input:
@@ -149,10 +146,9 @@ class Utf8Column(_Column):
         """The rows `mask` selects: offsets from their lengths, bytes copied a run at a time."""
         self._check(mask)
         offsets, data = self.offsets, self.data
-        runs = list(_RUNS.finditer(mask.flags))
-        starts = map(offsets.__getitem__, map(re.Match.start, runs))
-        ends = map(offsets.__getitem__, map(re.Match.end, runs))
-        out = b"".join(map(data.__getitem__, map(slice, starts, ends)))
+        starts, ends = mask.selected_runs()
+        out = b"".join(map(data.__getitem__, map(slice, map(offsets.__getitem__, starts),
+                                                 map(offsets.__getitem__, ends))))
         new_offsets = list(accumulate(compress(self.lengths(), mask.flags), initial=0))
         return Utf8Column(new_offsets, out, self._select_validity(mask), len(new_offsets) - 1)
 
@@ -165,17 +161,12 @@ class Utf8Column(_Column):
         mine = self.valid
         lengths = where(mine, self.lengths(), other.lengths())
         # Bytes copied a run of rows at a time, each run from one column (all in C).
-        flags = mine.flags
-        runs = list(_SAME_FLAG_RUNS.finditer(flags))
-        starts = list(map(re.Match.start, runs))
-        ends = list(map(re.Match.end, runs))
-        picks = bytes(map(flags.__getitem__, starts))  # 1: this column, 0: other
-        first = where(Mask._of(picks), map(self.offsets.__getitem__, starts),
-                      map(other.offsets.__getitem__, starts))
-        last = where(Mask._of(picks), map(self.offsets.__getitem__, ends),
-                     map(other.offsets.__getitem__, ends))
-        datas = (other.data, self.data)
-        pieces = map(bytes.__getitem__, map(datas.__getitem__, picks), map(slice, first, last))
+        bounds, picks = runs(mine.flags)  # pick 1: this column, 0: other
+        offsets = list(map((other.offsets, self.offsets).__getitem__, picks))
+        first = map(getitem, offsets, bounds)
+        last = map(getitem, offsets, islice(bounds, 1, None))
+        datas = map((other.data, self.data).__getitem__, picks)
+        pieces = map(getitem, datas, map(slice, first, last))
         valid = mine | other.valid
         validity = None if valid.count() == self.rows else pack(valid.flags)
         column = Utf8Column(list(accumulate(lengths, initial=0)), b"".join(pieces), validity,
