@@ -117,7 +117,10 @@ export function manifest(fields: {
 
 // ---- Masks ----
 
-/** A row selection, 32 rows per word: combine with and/or/andNot/not, apply with select(). */
+/**
+ * A row selection, 32 rows per word: combine with and/or/andNot/not, apply with select().
+ * A mask is a value: do not change its words once made (its runs are computed once).
+ */
 export class Mask {
   constructor(words: Uint32Array, rows: number);
   readonly words: Uint32Array;
@@ -134,6 +137,10 @@ export class Mask {
   count(): number;
   isAll(): boolean;
   indices(): Int32Array;
+  /** Runs of equal bits: run k is rows bounds[k] up to bounds[k + 1], bit `first` for even k. */
+  boundaries(): { bounds: number[]; first: 0 | 1 };
+  /** The selected rows as runs of consecutive rows: starts[k] up to ends[k]. */
+  runs(): { starts: number[]; ends: number[] };
   toBitmap(): Uint8Array;
 }
 

@@ -77,15 +77,26 @@ class BaseColumn {
     return this.validity !== undefined && ((this.validity[row >>> 3] >>> (row & 7)) & 1) === 0;
   }
 
-  _selectedValidity(indices) {
+  _check(mask) {
+    if (mask.rows !== this.rows) {
+      throw new RangeError(`mask of ${mask.rows} rows applied to a column of ${this.rows}`);
+    }
+  }
+
+  /** The validity bitmap of the rows `mask` selects (undefined: no NULL among them). */
+  _selectedValidity(mask) {
     if (this.validity === undefined) return undefined;
     const valid = this.valid;
-    const out = Mask.none(indices.length);
-    for (let j = 0; j < indices.length; j++) {
-      const row = indices[j];
-      if ((valid.words[row >>> 5] >>> (row & 31)) & 1) out.words[j >>> 5] |= 1 << (j & 31);
+    const selected = mask.count();
+    if (mask.and(valid).count() === selected) return undefined;
+    const out = Mask.none(selected);
+    const { starts, ends } = mask.runs();
+    for (let k = 0, j = 0; k < starts.length; k++) {
+      for (let row = starts[k]; row < ends[k]; row++, j++) {
+        if ((valid.words[row >>> 5] >>> (row & 31)) & 1) out.words[j >>> 5] |= 1 << (j & 31);
+      }
     }
-    return out.isAll() ? undefined : out.toBitmap();
+    return out.toBitmap();
   }
 
   _finish(values) {
@@ -93,17 +104,19 @@ class BaseColumn {
   }
 }
 
-/** Calls `copy(firstIndex, firstRow, count)` for each run of consecutive rows in `indices`. */
-function forRuns(indices, copy) {
-  const k = indices.length;
-  let j = 0;
-  while (j < k) {
-    const first = indices[j];
-    let end = j + 1;
-    while (end < k && indices[end] === first + (end - j)) end++;
-    copy(j, first, end - j);
-    j = end;
+/**
+ * Copies the runs of rows `mask` selects out of `values` (`width` entries per row) into a new
+ * array of the same type: one native copy per run of consecutive rows.
+ */
+function selectRuns(values, width, mask) {
+  const out = new values.constructor(mask.count() * width);
+  const { starts, ends } = mask.runs();
+  for (let k = 0, at = 0; k < starts.length; k++) {
+    const from = starts[k] * width, to = ends[k] * width;
+    out.set(values.subarray(from, to), at);
+    at += to - from;
   }
+  return out;
 }
 
 export class Utf8Column extends BaseColumn {
@@ -141,29 +154,38 @@ export class Utf8Column extends BaseColumn {
   /** Mask of rows that are neither NULL nor empty. */
   nonEmpty() {
     const mask = Mask.none(this.rows);
-    const words = mask.words, offsets = this.offsets;
-    for (let i = 0; i < this.rows; i++) {
-      if (offsets[i + 1] !== offsets[i]) words[i >>> 5] |= 1 << (i & 31);
+    const words = mask.words, offsets = this.offsets, rows = this.rows;
+    // A word's 32 bits gathered in a local, stored once.
+    for (let w = 0, row = 0; row < rows; w++) {
+      const end = Math.min(row + 32, rows);
+      let bits = 0;
+      for (let bit = 1; row < end; row++, bit <<= 1) {
+        if (offsets[row + 1] !== offsets[row]) bits |= bit;
+      }
+      words[w] = bits;
     }
     return this.validity === undefined ? mask : mask.and(this.valid);
   }
 
   /** A column of the rows `mask` selects (consecutive rows copied at once). */
   select(mask) {
-    const indices = mask.indices();
+    this._check(mask);
+    const { starts, ends } = mask.runs();
     const offsets = this.offsets, data = this.data;
-    const outOffsets = new Int32Array(indices.length + 1);
     let total = 0;
-    for (let j = 0; j < indices.length; j++) {
-      const row = indices[j];
-      total += offsets[row + 1] - offsets[row];
-      outOffsets[j + 1] = total;
-    }
+    for (let k = 0; k < starts.length; k++) total += offsets[ends[k]] - offsets[starts[k]];
+    const outOffsets = new Int32Array(mask.count() + 1);
     const out = new Uint8Array(total);
-    forRuns(indices, (j, row, count) => {
-      out.set(data.subarray(offsets[row], offsets[row + count]), outOffsets[j]);
-    });
-    return new Utf8Column(outOffsets, out, this._selectedValidity(indices), indices.length);
+    let j = 0;
+    total = 0;
+    for (let k = 0; k < starts.length; k++) {
+      const start = starts[k], end = ends[k], base = offsets[start];
+      out.set(data.subarray(base, offsets[end]), total);
+      const shift = total - base;
+      for (let row = start + 1; row <= end; row++) outOffsets[++j] = offsets[row] + shift;
+      total = outOffsets[j];
+    }
+    return new Utf8Column(outOffsets, out, this._selectedValidity(mask), j);
   }
 
   /** SQL coalesce(this, other): this row's value where it is not NULL, else other's. */
@@ -172,26 +194,23 @@ export class Utf8Column extends BaseColumn {
       throw new RangeError(`coalesce of columns of ${this.rows} and ${other.rows} rows`);
     }
     if (this.validity === undefined) return this;
-    const mine = this.valid.words;
-    const sources = [other, this];
+    // Runs of rows taken from the same column: per run one native copy of the bytes, per row
+    // one offset.
+    const { bounds, first } = this.valid.boundaries();
     const n = this.rows;
     const offsets = new Int32Array(n + 1);
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      const src = sources[(mine[i >>> 5] >>> (i & 31)) & 1];
-      total += src.offsets[i + 1] - src.offsets[i];
-      offsets[i + 1] = total;
+    for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
+      const from = pick === 1 ? this.offsets : other.offsets;
+      const start = bounds[k], end = bounds[k + 1], shift = total - from[start];
+      for (let row = start + 1; row <= end; row++) offsets[row] = from[row] + shift;
+      total = offsets[end];
     }
     const data = new Uint8Array(total);
-    // Copy runs of consecutive rows taken from the same column.
-    let start = 0;
-    while (start < n) {
-      const pick = (mine[start >>> 5] >>> (start & 31)) & 1;
-      let end = start + 1;
-      while (end < n && ((mine[end >>> 5] >>> (end & 31)) & 1) === pick) end++;
-      const src = sources[pick];
-      data.set(src.data.subarray(src.offsets[start], src.offsets[end]), offsets[start]);
-      start = end;
+    for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
+      const source = pick === 1 ? this : other;
+      const start = bounds[k], end = bounds[k + 1];
+      data.set(source.data.subarray(source.offsets[start], source.offsets[end]), offsets[start]);
     }
     const valid = this.valid.or(other.valid);
     return new Utf8Column(offsets, data, valid.isAll() ? undefined : valid.toBitmap(), n);
@@ -234,12 +253,10 @@ export class Int64Column extends BaseColumn {
   }
 
   select(mask) {
-    const indices = mask.indices();
-    const out = new Int32Array(indices.length * 2);
-    const halves = this.halves;
-    forRuns(indices, (j, row, count) => out.set(halves.subarray(2 * row, 2 * (row + count)), 2 * j));
+    this._check(mask);
+    const out = selectRuns(this.halves, 2, mask);
     return new this.constructor(
-      new BigInt64Array(out.buffer), this._selectedValidity(indices), indices.length);
+      new BigInt64Array(out.buffer), this._selectedValidity(mask), out.length / 2);
   }
 
   finish() {
@@ -255,38 +272,38 @@ export class TimestampColumn extends Int64Column {
 
   /** An int64 column of whole seconds, floored (so 1969-12-31T23:59:59.5 is -1, not 0). */
   seconds() {
-    return new Int64Column(floorDivide(this.bigints, 1_000_000), this.validity, this.rows);
+    return new Int64Column(floorSeconds(this.bigints), this.validity, this.rows);
   }
 }
 
-/** values[i] / divisor rounded toward -infinity, for every row (NULL slots included). */
-function floorDivide(values, divisor) {
+const MICROS_PER_SECOND = 1_000_000;
+// Microseconds within ±2^31 seconds (1901-2038) have a high half within ±0x7a120.
+const INT32_SECONDS_HIGH = Math.floor((2 ** 31 * MICROS_PER_SECOND) / TWO32);
+
+/** values[i] microseconds as whole seconds rounded toward -infinity, for every row (NULL slots
+ * included). */
+function floorSeconds(values) {
   const n = values.length;
   const halves = new Int32Array(values.buffer, values.byteOffset, n * 2);
   const out = new BigInt64Array(n);
   const outHalves = new Int32Array(out.buffer);
-  const bigDivisor = BigInt(divisor);
+  const bigDivisor = BigInt(MICROS_PER_SECOND);
   for (let i = 0; i < n; i++) {
     const hi = halves[2 * i + 1];
-    let q;
-    if (hi > -0x200000 && hi < 0x200000) {
-      // |value| < 2^53: exact in a double; fix the quotient's rounding with the remainder.
-      const v = hi * TWO32 + (halves[2 * i] >>> 0);
-      q = Math.floor(v / divisor);
-      const r = v - q * divisor;
-      if (r < 0) q -= 1;
-      else if (r >= divisor) q += 1;
+    if (hi > -INT32_SECONDS_HIGH && hi < INT32_SECONDS_HIGH) {
+      // Exact: the double quotient is within 2^-22 of the true one, closer than the 10^-6
+      // any non-integer quotient keeps from an integer, so its floor is the true floor. The
+      // seconds fit in the low half; the high half is the sign.
+      const q = Math.floor((hi * TWO32 + (halves[2 * i] >>> 0)) / MICROS_PER_SECOND);
+      outHalves[2 * i] = q;
+      outHalves[2 * i + 1] = q < 0 ? -1 : 0;
     } else {
       // BigInt division truncates toward zero: step down when a negative value has a remainder.
       const v = values[i];
       let big = v / bigDivisor;
       if (v % bigDivisor !== 0n && v < 0n) big -= 1n;
       out[i] = big;
-      continue;
     }
-    const qhi = Math.floor(q / TWO32);
-    outHalves[2 * i] = q - qhi * TWO32;
-    outHalves[2 * i + 1] = qhi;
   }
   return out;
 }
@@ -308,11 +325,9 @@ export class Float64Column extends BaseColumn {
   }
 
   select(mask) {
-    const indices = mask.indices();
-    const out = new Float64Array(indices.length);
-    const numbers = this.numbers;
-    forRuns(indices, (j, row, count) => out.set(numbers.subarray(row, row + count), j));
-    return new Float64Column(out, this._selectedValidity(indices), indices.length);
+    this._check(mask);
+    const out = selectRuns(this.numbers, 1, mask);
+    return new Float64Column(out, this._selectedValidity(mask), out.length);
   }
 
   finish() {
@@ -348,6 +363,7 @@ export class BoolColumn extends BaseColumn {
   }
 
   select(mask) {
+    this._check(mask);
     const indices = mask.indices();
     const set = Mask.fromBitmap(this.bits, this.rows).words;
     const out = Mask.none(indices.length);
@@ -355,7 +371,7 @@ export class BoolColumn extends BaseColumn {
       const row = indices[j];
       if ((set[row >>> 5] >>> (row & 31)) & 1) out.words[j >>> 5] |= 1 << (j & 31);
     }
-    return new BoolColumn(out.toBitmap(), this._selectedValidity(indices), indices.length);
+    return new BoolColumn(out.toBitmap(), this._selectedValidity(mask), indices.length);
   }
 
   finish() {

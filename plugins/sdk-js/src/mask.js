@@ -11,10 +11,16 @@ function popcount(x) {
 }
 
 export class Mask {
-  /** @param {Uint32Array} words bit i of words[i >> 5] is row i; bits past `rows` are 0 */
+  /**
+   * A mask is a value: its words are not changed once it is handed out, so what is derived from
+   * them (runs of rows) is computed once and reused by every column the mask selects from.
+   * @param {Uint32Array} words bit i of words[i >> 5] is row i; bits past `rows` are 0
+   */
   constructor(words, rows) {
     this.words = words;
     this.rows = rows;
+    this._bounds = undefined;
+    this._runs = undefined;
   }
 
   static none(rows) {
@@ -100,6 +106,47 @@ export class Mask {
 
   isAll() {
     return this.count() === this.rows;
+  }
+
+  /**
+   * Runs of equal bits: run k covers rows bounds[k] up to bounds[k + 1] (the last bound is
+   * `rows`), and its bit is `first` for even k, the other bit for odd k. Found per run, not per
+   * row: the bits where a row differs from the row before it are visited with bit tricks.
+   */
+  boundaries() {
+    if (this._bounds !== undefined) return this._bounds;
+    const words = this.words, rows = this.rows;
+    const bounds = [0];
+    const first = words.length > 0 ? words[0] & 1 : 0;
+    let previous = first; // bit of the row before the word (row -1: equal to row 0)
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i];
+      let changes = w ^ ((w << 1) | previous);
+      previous = w >>> 31;
+      while (changes !== 0) {
+        const low = changes & -changes;
+        const row = (i << 5) + 31 - Math.clz32(low);
+        if (row >= rows) break; // the zero bits past the end
+        bounds.push(row);
+        changes ^= low;
+      }
+    }
+    if (rows > 0) bounds.push(rows);
+    this._bounds = { bounds, first };
+    return this._bounds;
+  }
+
+  /** The selected rows as runs of consecutive rows: starts[k] up to ends[k], ascending. */
+  runs() {
+    if (this._runs !== undefined) return this._runs;
+    const { bounds, first } = this.boundaries();
+    const starts = [], ends = [];
+    for (let k = first === 1 ? 0 : 1; k + 1 < bounds.length; k += 2) {
+      starts.push(bounds[k]);
+      ends.push(bounds[k + 1]);
+    }
+    this._runs = { starts, ends };
+    return this._runs;
   }
 
   /** The selected rows, ascending. */
