@@ -167,11 +167,24 @@ export class BoolBuilder {
   }
 }
 
+// Offsets 0, w, 2w, ... for each value width w, as long as the longest asked for so far: the
+// next batch's constant column copies a prefix natively instead of looping over its rows.
+const constantOffsets = new Map();
+
+function offsetsOfWidth(width, rows) {
+  let offsets = constantOffsets.get(width);
+  if (offsets === undefined || offsets.length < rows + 1) {
+    offsets = new Int32Array(rows + 1);
+    for (let i = 1; i <= rows; i++) offsets[i] = i * width;
+    constantOffsets.set(width, offsets);
+  }
+  return offsets.slice(0, rows + 1);
+}
+
 /** `rows` copies of one string, without a builder. */
 export function constantUtf8(value, rows) {
   const bytes = encoder.encode(value);
-  const offsets = new Int32Array(rows + 1);
-  for (let i = 1; i <= rows; i++) offsets[i] = i * bytes.length;
+  const offsets = offsetsOfWidth(bytes.length, rows);
   const data = new Uint8Array(bytes.length * rows);
   if (bytes.length > 0 && rows > 0) {
     // Doubling copies: log2(rows) native copies instead of one per row.

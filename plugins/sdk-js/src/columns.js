@@ -159,8 +159,11 @@ export class Utf8Column extends BaseColumn {
     for (let w = 0, row = 0; row < rows; w++) {
       const end = Math.min(row + 32, rows);
       let bits = 0;
+      let previous = offsets[row];
       for (let bit = 1; row < end; row++, bit <<= 1) {
-        if (offsets[row + 1] !== offsets[row]) bits |= bit;
+        const next = offsets[row + 1];
+        if (next !== previous) bits |= bit;
+        previous = next;
       }
       words[w] = bits;
     }
@@ -294,7 +297,9 @@ function floorSeconds(values) {
       // Exact: the double quotient is within 2^-22 of the true one, closer than the 10^-6
       // any non-integer quotient keeps from an integer, so its floor is the true floor. The
       // seconds fit in the low half; the high half is the sign.
-      const q = Math.floor((hi * TWO32 + (halves[2 * i] >>> 0)) / MICROS_PER_SECOND);
+      const exact = (hi * TWO32 + (halves[2 * i] >>> 0)) / MICROS_PER_SECOND;
+      let q = exact | 0; // truncates toward zero (|exact| < 2^31): step down below zero
+      if (q > exact) q -= 1;
       outHalves[2 * i] = q;
       outHalves[2 * i + 1] = q < 0 ? -1 : 0;
     } else {

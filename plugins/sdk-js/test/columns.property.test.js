@@ -82,3 +82,15 @@ test("seconds() floors every int64 of microseconds", () => {
     { numRuns: 300 },
   );
 });
+
+test("constant strings: any sequence of row counts (the offsets are reused between calls)", () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom("", "Watch", "é"), fc.nat(70))), (calls) => {
+      for (const [value, rows] of calls) {
+        const column = new rp.Input({ rows, columns: [rp.constantUtf8(value, rows)] }, ["c"]);
+        assert.deepEqual(column.utf8(0).values(), Array(rows).fill(value));
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
