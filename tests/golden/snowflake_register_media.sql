@@ -4,7 +4,7 @@
 CREATE STAGE IF NOT EXISTS rechost_plugins;
 PUT 'file://<plugin.wasm>' @rechost_plugins/<sha256-16>/ AUTO_COMPRESS = FALSE OVERWRITE = TRUE;
 
-CREATE OR REPLACE FUNCTION analytics.recs.rechost_snowplow_recommendations_media_interactions(play_id VARCHAR, user_id VARCHAR, user_identifier VARCHAR, media_identifier VARCHAR, start_tstamp TIMESTAMP_NTZ, is_valid_play BOOLEAN)
+CREATE OR REPLACE FUNCTION analytics.recs.rechost_snowplow_recommendations_media_interactions(user_id VARCHAR, user_identifier VARCHAR, media_identifier VARCHAR, start_tstamp TIMESTAMP_NTZ, is_valid_play BOOLEAN)
   RETURNS TABLE ("USER_ID" VARCHAR, "ITEM_ID" VARCHAR, "TIMESTAMP" NUMBER(38, 0), "EVENT_TYPE" VARCHAR)
   LANGUAGE PYTHON
   RUNTIME_VERSION = '3.11'
@@ -21,7 +21,7 @@ class Handler(RechostSnowflakeUdtf):
     OPTIONS = {}
 $$;
 
-CREATE OR REPLACE FUNCTION analytics.recs.rechost_snowplow_media_all_datasets(play_id VARCHAR, user_id VARCHAR, user_identifier VARCHAR, media_identifier VARCHAR, start_tstamp TIMESTAMP_NTZ, is_valid_play BOOLEAN)
+CREATE OR REPLACE FUNCTION analytics.recs.rechost_snowplow_media_all_datasets(user_id VARCHAR, user_identifier VARCHAR, media_identifier VARCHAR, start_tstamp TIMESTAMP_NTZ, is_valid_play BOOLEAN)
   RETURNS TABLE ("RECHOST_DATASET" NUMBER(38, 0), "USER_ID" VARCHAR, "ITEM_ID" VARCHAR, "TIMESTAMP" NUMBER(38, 0), "EVENT_TYPE" VARCHAR)
   LANGUAGE PYTHON
   RUNTIME_VERSION = '3.11'

@@ -19,7 +19,6 @@ MANIFEST = rp.manifest(
     source=rp.source(
         "snowplow_media_player_base",
         [
-            rp.column("play_id", "utf8"),
             # Cast to string by the host whatever its warehouse type.
             rp.column("user_id", "utf8"),
             rp.column("user_identifier", "utf8"),

@@ -12,11 +12,11 @@ pub struct Media;
 rechost_plugin_sdk::export_plugin!(Media);
 
 // Source columns, in manifest order.
-const USER_ID: usize = 1;
-const USER_IDENTIFIER: usize = 2;
-const MEDIA_IDENTIFIER: usize = 3;
-const START_TSTAMP: usize = 4;
-const IS_VALID_PLAY: usize = 5;
+const USER_ID: usize = 0;
+const USER_IDENTIFIER: usize = 1;
+const MEDIA_IDENTIFIER: usize = 2;
+const START_TSTAMP: usize = 3;
+const IS_VALID_PLAY: usize = 4;
 
 const MISSING_USER: &str = "USER_ID is NULL or empty";
 const MISSING_ITEM: &str = "ITEM_ID is NULL or empty";
@@ -33,8 +33,9 @@ impl Plugin for Media {
             domain: "VIDEO_ON_DEMAND".into(),
             source: SourceSpec {
                 table: "snowplow_media_player_base".into(),
+                // Only the columns the rules read: the warehouse scans and sends no more (the
+                // table's play_id, a UUID per row, is its largest column).
                 columns: vec![
-                    column("play_id", Utf8, true),
                     // Cast to string by the host whatever its warehouse type.
                     column("user_id", Utf8, true),
                     column("user_identifier", Utf8, true),
