@@ -138,9 +138,9 @@ export class Mask {
   isAll(): boolean;
   indices(): Int32Array;
   /** Runs of equal bits: run k is rows bounds[k] up to bounds[k + 1], bit `first` for even k. */
-  boundaries(): { bounds: number[]; first: 0 | 1 };
+  boundaries(): { bounds: Int32Array; first: 0 | 1 };
   /** The selected rows as runs of consecutive rows: starts[k] up to ends[k]. */
-  runs(): { starts: number[]; ends: number[] };
+  runs(): { starts: Int32Array; ends: Int32Array };
   toBitmap(): Uint8Array;
 }
 

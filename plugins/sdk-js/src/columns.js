@@ -119,6 +119,18 @@ function selectRuns(values, width, mask) {
   return out;
 }
 
+// Bytes reused by every text selection of this instance (a component runs one call at a time):
+// the source bytes are copied in once, each run of rows is then one copyWithin into the
+// result's place after them, and the result is sliced out. A view object per run (subarray)
+// cost more than the copies themselves when runs are short, and fresh buffers per call made
+// the engine's heap grow.
+let scratch = new Uint8Array(0);
+
+function scratchBytes(size) {
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+  return scratch;
+}
+
 export class Utf8Column extends BaseColumn {
   constructor(offsets, data, validity, rows) {
     super(validity, rows);
@@ -178,16 +190,19 @@ export class Utf8Column extends BaseColumn {
     let total = 0;
     for (let k = 0; k < starts.length; k++) total += offsets[ends[k]] - offsets[starts[k]];
     const outOffsets = new Int32Array(mask.count() + 1);
-    const out = new Uint8Array(total);
+    const at = data.length;
+    const buffer = scratchBytes(at + total);
+    buffer.set(data);
     let j = 0;
     total = 0;
     for (let k = 0; k < starts.length; k++) {
       const start = starts[k], end = ends[k], base = offsets[start];
-      out.set(data.subarray(base, offsets[end]), total);
+      buffer.copyWithin(at + total, base, offsets[end]);
       const shift = total - base;
       for (let row = start + 1; row <= end; row++) outOffsets[++j] = offsets[row] + shift;
       total = outOffsets[j];
     }
+    const out = buffer.slice(at, at + total);
     return new Utf8Column(outOffsets, out, this._selectedValidity(mask), j);
   }
 
@@ -202,19 +217,24 @@ export class Utf8Column extends BaseColumn {
     const { bounds, first } = this.valid.boundaries();
     const n = this.rows;
     const offsets = new Int32Array(n + 1);
+    const mine = this.offsets, theirs = other.offsets;
     let total = 0;
     for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
-      const from = pick === 1 ? this.offsets : other.offsets;
+      const from = pick === 1 ? mine : theirs;
       const start = bounds[k], end = bounds[k + 1], shift = total - from[start];
       for (let row = start + 1; row <= end; row++) offsets[row] = from[row] + shift;
       total = offsets[end];
     }
-    const data = new Uint8Array(total);
+    const mineBytes = this.data.length, at = mineBytes + other.data.length;
+    const buffer = scratchBytes(at + total);
+    buffer.set(this.data);
+    buffer.set(other.data, mineBytes);
     for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
-      const source = pick === 1 ? this : other;
+      const from = pick === 1 ? mine : theirs, base = pick === 1 ? 0 : mineBytes;
       const start = bounds[k], end = bounds[k + 1];
-      data.set(source.data.subarray(source.offsets[start], source.offsets[end]), offsets[start]);
+      buffer.copyWithin(at + offsets[start], base + from[start], base + from[end]);
     }
+    const data = buffer.slice(at, at + total);
     const valid = this.valid.or(other.valid);
     return new Utf8Column(offsets, data, valid.isAll() ? undefined : valid.toBitmap(), n);
   }
@@ -291,23 +311,23 @@ function floorSeconds(values) {
   const out = new BigInt64Array(n);
   const outHalves = new Int32Array(out.buffer);
   const bigDivisor = BigInt(MICROS_PER_SECOND);
-  for (let i = 0; i < n; i++) {
-    const hi = halves[2 * i + 1];
+  for (let j = 0; j < 2 * n; j += 2) {
+    const hi = halves[j + 1];
     if (hi > -INT32_SECONDS_HIGH && hi < INT32_SECONDS_HIGH) {
       // Exact: the double quotient is within 2^-22 of the true one, closer than the 10^-6
       // any non-integer quotient keeps from an integer, so its floor is the true floor. The
-      // seconds fit in the low half; the high half is the sign.
-      const exact = (hi * TWO32 + (halves[2 * i] >>> 0)) / MICROS_PER_SECOND;
+      // seconds fit in the low half; the high half is the sign (already 0 for seconds >= 0).
+      const exact = (hi * TWO32 + (halves[j] >>> 0)) / MICROS_PER_SECOND;
       let q = exact | 0; // truncates toward zero (|exact| < 2^31): step down below zero
       if (q > exact) q -= 1;
-      outHalves[2 * i] = q;
-      outHalves[2 * i + 1] = q < 0 ? -1 : 0;
+      outHalves[j] = q;
+      if (q < 0) outHalves[j + 1] = -1;
     } else {
       // BigInt division truncates toward zero: step down when a negative value has a remainder.
-      const v = values[i];
+      const v = values[j >>> 1];
       let big = v / bigDivisor;
       if (v % bigDivisor !== 0n && v < 0n) big -= 1n;
-      out[i] = big;
+      out[j >>> 1] = big;
     }
   }
   return out;

@@ -116,7 +116,9 @@ export class Mask {
   boundaries() {
     if (this._bounds !== undefined) return this._bounds;
     const words = this.words, rows = this.rows;
-    const bounds = [0];
+    // At most one run per row: filled in place (a typed array store costs less than a push).
+    const bounds = new Int32Array(rows + 1);
+    let count = 1; // bounds[0] = 0
     const first = words.length > 0 ? words[0] & 1 : 0;
     let previous = first; // bit of the row before the word (row -1: equal to row 0)
     for (let i = 0; i < words.length; i++) {
@@ -127,12 +129,12 @@ export class Mask {
         const low = changes & -changes;
         const row = (i << 5) + 31 - Math.clz32(low);
         if (row >= rows) break; // the zero bits past the end
-        bounds.push(row);
+        bounds[count++] = row;
         changes ^= low;
       }
     }
-    if (rows > 0) bounds.push(rows);
-    this._bounds = { bounds, first };
+    if (rows > 0) bounds[count++] = rows;
+    this._bounds = { bounds: bounds.slice(0, count), first };
     return this._bounds;
   }
 
@@ -140,10 +142,12 @@ export class Mask {
   runs() {
     if (this._runs !== undefined) return this._runs;
     const { bounds, first } = this.boundaries();
-    const starts = [], ends = [];
-    for (let k = first === 1 ? 0 : 1; k + 1 < bounds.length; k += 2) {
-      starts.push(bounds[k]);
-      ends.push(bounds[k + 1]);
+    const k0 = first === 1 ? 0 : 1;
+    const runs = Math.max(0, (bounds.length - k0) >> 1);
+    const starts = new Int32Array(runs), ends = new Int32Array(runs);
+    for (let r = 0, k = k0; r < runs; r++, k += 2) {
+      starts[r] = bounds[k];
+      ends[r] = bounds[k + 1];
     }
     this._runs = { starts, ends };
     return this._runs;
