@@ -162,9 +162,9 @@ class Utf8Column(_Column):
         lengths = where(mine, self.lengths(), other.lengths())
         # Bytes copied a run of rows at a time, each run from one column (all in C).
         bounds, picks = runs(mine.flags)  # pick 1: this column, 0: other
-        offsets = list(map((other.offsets, self.offsets).__getitem__, picks))
-        first = map(getitem, offsets, bounds)
-        last = map(getitem, offsets, islice(bounds, 1, None))
+        run_offsets = list(map((other.offsets, self.offsets).__getitem__, picks))
+        first = map(getitem, run_offsets, bounds)
+        last = map(getitem, run_offsets, islice(bounds, 1, None))
         datas = map((other.data, self.data).__getitem__, picks)
         pieces = map(getitem, datas, map(slice, first, last))
         valid = mine | other.valid
