@@ -46,8 +46,9 @@ def runs(flags):
     bits = int.from_bytes(flags, "little")
     starts = (bits ^ ((bits << 8) | 2)).to_bytes(rows + 1, "little")[:rows]
     bounds = list(compress(range(rows), starts))
+    values = bytes(map(flags.__getitem__, bounds))
     bounds.append(rows)
-    return bounds, bytes(compress(flags, starts))
+    return bounds, values
 
 
 def with_nones(values, flags):
