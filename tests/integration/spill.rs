@@ -1,7 +1,7 @@
 //! Entity datasets spilled to disk under a tiny `--memory-budget` are byte-identical to the
 //! default (in-memory) run, and the spilled runs are gone after success and after failure.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::harness::*;
 
@@ -30,6 +30,16 @@ fn run(input: &Path, out: &Path, tmp: &Path, extra: &[&str]) -> Run {
     rechost_with_env(run_args(input, out, extra), [("TMPDIR", tmp)])
 }
 
+/// A work folder holding `rows` ecommerce sample rows (`in.parquet`) and an empty `tmp/` for
+/// the run's `TMPDIR`.
+fn sampled_work_dir(rows: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
+    std::fs::create_dir(&tmp).unwrap();
+    sample("ecommerce", rows, &input);
+    (dir, input, tmp)
+}
+
 fn spilled_runs(summary: &serde_json::Value, dataset: &str) -> u64 {
     let datasets = summary["datasets"].as_array().unwrap();
     let entry = datasets.iter().find(|d| d["name"] == dataset).unwrap();
@@ -44,10 +54,7 @@ fn left_in(tmp: &Path) -> Vec<String> {
 
 #[test]
 fn a_tiny_memory_budget_spills_and_writes_identical_datasets() {
-    let dir = tempfile::tempdir().unwrap();
-    let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
-    std::fs::create_dir(&tmp).unwrap();
-    sample("ecommerce", 30_000, &input);
+    let (dir, input, tmp) = sampled_work_dir(30_000);
 
     let in_memory = dir.path().join("in-memory");
     let summary = run(&input, &in_memory, &tmp, &[]).assert_ok().json();
@@ -128,10 +135,7 @@ fn spilled_runs_are_removed_when_the_run_fails() {
 
 #[test]
 fn a_killed_runs_spilled_runs_are_removed_by_the_next_run_that_spills() {
-    let dir = tempfile::tempdir().unwrap();
-    let (input, tmp) = (dir.path().join("in.parquet"), dir.path().join("tmp"));
-    std::fs::create_dir(&tmp).unwrap();
-    sample("ecommerce", 200_000, &input);
+    let (dir, input, tmp) = sampled_work_dir(200_000);
     let killed_out = dir.path().join("killed");
     let budget = ["--workers", "1", "--memory-budget", "16KiB"];
     let mut killed = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
