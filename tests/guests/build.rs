@@ -13,6 +13,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("misbehave", "misbehave"),
     ("future-contract", "future_contract"),
     ("hostile", "hostile"),
+    ("contract-v0-2", "contract_v0_2"),
 ];
 
 fn main() {

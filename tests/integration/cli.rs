@@ -52,8 +52,8 @@ fn an_incompatible_contract_version_is_named() {
         1,
         &[
             "future_contract.wasm",
-            "implements contract rechost:plugin/plugin@0.2.0",
-            "supports rechost:plugin/plugin@0.1.x",
+            "implements contract rechost:plugin/plugin@0.3.0",
+            "supports rechost:plugin/plugin@0.1.x and rechost:plugin/plugin@0.2.x",
         ],
     );
 }

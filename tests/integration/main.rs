@@ -18,6 +18,7 @@ mod harness;
 
 mod cache;
 mod cli;
+mod contracts;
 #[cfg(feature = "databricks")]
 mod databricks;
 #[cfg(feature = "databricks")]

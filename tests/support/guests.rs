@@ -10,6 +10,7 @@ pub struct Guests {
     pub misbehave: PathBuf,
     pub future_contract: PathBuf,
     pub hostile: PathBuf,
+    pub contract_v0_2: PathBuf,
 }
 
 pub fn guests() -> &'static Guests {
@@ -20,5 +21,6 @@ pub fn guests() -> &'static Guests {
         misbehave: rechost_test_guests::MISBEHAVE.into(),
         future_contract: rechost_test_guests::FUTURE_CONTRACT.into(),
         hostile: rechost_test_guests::HOSTILE.into(),
+        contract_v0_2: rechost_test_guests::CONTRACT_V0_2.into(),
     })
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::plugin_args::CacheArgs;
-use rechost::manifest::{Manifest, Reduction};
+use rechost::manifest::Reduction;
+use rechost::plugin::Plugin;
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -25,13 +26,13 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &plugin.manifest)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", describe(&plugin.manifest, &plugin.sha256))
-            .context("writing to stdout")?;
+        write!(out, "{}", describe(&plugin)).context("writing to stdout")?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn describe(m: &Manifest, sha256: &str) -> String {
+fn describe(plugin: &Plugin) -> String {
+    let m = &plugin.manifest;
     let mut s = String::new();
     let mut line = |text: String| {
         s.push_str(&text);
@@ -39,7 +40,11 @@ fn describe(m: &Manifest, sha256: &str) -> String {
     };
     line(format!("{} {} — {}", m.name, m.version, m.description));
     line(format!("domain      {}", m.domain));
-    line(format!("sha256      {sha256}"));
+    line(format!("sha256      {}", plugin.sha256));
+    line(format!(
+        "contract    rechost:plugin {}",
+        plugin.contract.major_minor()
+    ));
     line(format!(
         "source      table {} (window on {})",
         m.source.table, m.source.time_column

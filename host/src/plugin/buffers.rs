@@ -8,15 +8,21 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
-use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{
+    ArrowNativeType, BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer, ToByteSlice,
+};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::bindings::types::{
-    BatchResult as Batch, ColumnParam, ColumnResult as Column, Utf8ValuesParam,
-    Utf8ValuesResult as Utf8Values, ValuesParam, ValuesResult as Values,
-};
+use super::bindings::{v0_1, v0_2};
 use crate::manifest::ColumnSpec;
+pub use returned::{Returned, ReturnedBatch, ReturnedColumn, ReturnedValues};
+
+mod returned;
+
+// Contract 0.2 sends Arrow's buffers as little-endian bytes, as they are in memory.
+#[cfg(target_endian = "big")]
+compile_error!("rechost passes Arrow buffers to plugins as little-endian bytes");
 
 /// Bit-packed bits of `buffer`, starting at bit 0: borrowed, or re-packed only when Arrow's
 /// slice is not byte-aligned.
@@ -98,8 +104,9 @@ pub fn input_buffers(batch: &RecordBatch) -> InputBuffers<'_> {
 }
 
 impl InputBuffers<'_> {
-    /// The columns as the contract's parameter type, borrowing these buffers.
-    pub fn columns(&self) -> Vec<ColumnParam<'_>> {
+    /// The columns as contract 0.1's parameter type, borrowing these buffers.
+    pub fn columns_v0_1(&self) -> Vec<v0_1::types::ColumnParam<'_>> {
+        use v0_1::types::{ColumnParam, Utf8ValuesParam, ValuesParam};
         (self.columns.iter())
             .map(|(validity, values)| ColumnParam {
                 validity: validity.as_deref(),
@@ -115,24 +122,54 @@ impl InputBuffers<'_> {
             })
             .collect()
     }
-}
 
-fn type_name(values: &Values) -> &'static str {
-    match values {
-        Values::Utf8(_) => "utf8",
-        Values::Int64(_) => "int64",
-        Values::Float64(_) => "float64",
-        Values::Boolean(_) => "boolean",
-        Values::Timestamp(_) => "timestamp",
+    /// The columns as contract 0.2's parameter type: the same buffers, seen as bytes.
+    pub fn columns_v0_2(&self) -> Vec<v0_2::columns::ColumnParam<'_>> {
+        use v0_2::columns::{ColumnParam, Utf8ValuesParam, ValuesParam};
+        (self.columns.iter())
+            .map(|(validity, values)| ColumnParam {
+                validity: validity.as_deref(),
+                values: match values {
+                    InputValues::Utf8 { offsets, data } => ValuesParam::Utf8(Utf8ValuesParam {
+                        offsets: offsets.to_byte_slice(),
+                        data,
+                    }),
+                    InputValues::Int64(values) => ValuesParam::Int64(values.to_byte_slice()),
+                    InputValues::Float64(values) => ValuesParam::Float64(values.to_byte_slice()),
+                    InputValues::Boolean(bits) => ValuesParam::Boolean(bits),
+                    InputValues::Timestamp(values) => {
+                        ValuesParam::Timestamp(values.to_byte_slice())
+                    }
+                },
+            })
+            .collect()
     }
 }
 
-fn check_len(what: &str, got: usize, want: usize) -> Result<(), String> {
-    if got == want {
-        Ok(())
+/// `bytes` as `want` values of `T`, if that is what it holds; copied only when the plugin's
+/// buffer is not aligned for `T`.
+fn typed<T: ArrowNativeType>(
+    bytes: Buffer,
+    want: usize,
+    what: &str,
+) -> Result<ScalarBuffer<T>, String> {
+    let size = size_of::<T>();
+    if !bytes.len().is_multiple_of(size) {
+        return Err(format!(
+            "{what} has {} bytes, not a whole number of {size}-byte values",
+            bytes.len()
+        ));
+    }
+    let got = bytes.len() / size;
+    if got != want {
+        return Err(format!("{what} has {got} entries, expected {want}"));
+    }
+    let aligned = if bytes.as_ptr().align_offset(align_of::<T>()) == 0 {
+        bytes
     } else {
-        Err(format!("{what} has {got} entries, expected {want}"))
-    }
+        Buffer::from_slice_ref(bytes.as_slice())
+    };
+    Ok(ScalarBuffer::new(aligned, 0, want))
 }
 
 fn bits(bytes: Vec<u8>, rows: usize, what: &str) -> Result<BooleanBuffer, String> {
@@ -147,8 +184,12 @@ fn bits(bytes: Vec<u8>, rows: usize, what: &str) -> Result<BooleanBuffer, String
 }
 
 /// Converts one returned column to Arrow, checking it against its spec.
-fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<ArrayRef, String> {
-    let got = type_name(&column.values);
+fn column_from_returned(
+    column: ReturnedColumn,
+    spec: &ColumnSpec,
+    rows: usize,
+) -> Result<ArrayRef, String> {
+    let got = column.values.type_name();
     if got != spec.data_type.name() {
         return Err(format!(
             "has type {got}, the manifest declares {}",
@@ -169,8 +210,8 @@ fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<Arr
         ));
     }
     let array: ArrayRef = match column.values {
-        Values::Utf8(Utf8Values { offsets, data }) => {
-            check_len("offsets", offsets.len(), rows + 1)?;
+        ReturnedValues::Utf8 { offsets, data } => {
+            let offsets = typed::<i32>(offsets, rows + 1, "offsets")?;
             if offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
                 return Err("offsets are negative or decreasing".into());
             }
@@ -181,25 +222,23 @@ fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<Arr
                     data.len()
                 ));
             }
-            let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+            let offsets = OffsetBuffer::new(offsets);
             Arc::new(
                 StringArray::try_new(offsets, Buffer::from_vec(data), nulls)
                     .map_err(|e| format!("is not valid UTF-8 text: {e}"))?,
             )
         }
-        Values::Int64(values) => {
-            check_len("values", values.len(), rows)?;
-            Arc::new(Int64Array::new(values.into(), nulls))
+        ReturnedValues::Int64(values) => {
+            Arc::new(Int64Array::new(typed(values, rows, "values")?, nulls))
         }
-        Values::Float64(values) => {
-            check_len("values", values.len(), rows)?;
-            Arc::new(Float64Array::new(values.into(), nulls))
+        ReturnedValues::Float64(values) => {
+            Arc::new(Float64Array::new(typed(values, rows, "values")?, nulls))
         }
-        Values::Timestamp(values) => {
-            check_len("values", values.len(), rows)?;
-            Arc::new(TimestampMicrosecondArray::new(values.into(), nulls))
-        }
-        Values::Boolean(values) => Arc::new(BooleanArray::new(
+        ReturnedValues::Timestamp(values) => Arc::new(TimestampMicrosecondArray::new(
+            typed(values, rows, "values")?,
+            nulls,
+        )),
+        ReturnedValues::Boolean(values) => Arc::new(BooleanArray::new(
             bits(values, rows, "boolean values")?,
             nulls,
         )),
@@ -208,10 +247,10 @@ fn column_from_wit(column: Column, spec: &ColumnSpec, rows: usize) -> Result<Arr
     Ok(array)
 }
 
-/// Converts a returned batch to Arrow with `schema` (the dataset's returned columns).
+/// Converts a returned batch (either contract version) to Arrow with `schema` (the dataset's returned columns).
 /// The error names the offending column.
-pub fn from_wit(
-    batch: Batch,
+pub fn from_returned(
+    batch: ReturnedBatch,
     specs: &[&ColumnSpec],
     schema: arrow_schema::SchemaRef,
 ) -> Result<RecordBatch, String> {
@@ -233,7 +272,8 @@ pub fn from_wit(
         .into_iter()
         .zip(specs)
         .map(|(column, spec)| {
-            column_from_wit(column, spec, rows).map_err(|e| format!("column {}: {e}", spec.name))
+            column_from_returned(column, spec, rows)
+                .map_err(|e| format!("column {}: {e}", spec.name))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));

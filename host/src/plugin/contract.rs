@@ -6,16 +6,22 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 use super::PluginError;
-use super::bindings::types as wit;
-use super::bindings::{CONTRACT_INTERFACE, CONTRACT_VERSION};
+use super::bindings::CONTRACT_INTERFACE;
+use super::bindings::v0_1::types as wit;
+use super::versions::ContractVersion;
 use crate::manifest::{
     ColumnRole, ColumnSpec, DataType, DatasetKind, DatasetSpec, Manifest, ManifestError,
     OptionSpec, RecommenderSpec, Reduction, SourceSpec,
 };
 
 /// Finds the plugin interface among the component's exports and checks its version, so an
-/// incompatible plugin gets a clear message instead of a link error.
-pub fn check(engine: &Engine, component: &Component, path: &Path) -> Result<(), PluginError> {
+/// incompatible plugin gets a clear message instead of a link error. Every patch release of a
+/// supported minor is accepted.
+pub fn check(
+    engine: &Engine,
+    component: &Component,
+    path: &Path,
+) -> Result<ContractVersion, PluginError> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(engine)
@@ -35,15 +41,17 @@ pub fn check(engine: &Engine, component: &Component, path: &Path) -> Result<(), 
         });
     };
     let version = found.split_once('@').map(|(_, v)| v).unwrap_or("");
-    let major_minor = |v: &'static str| v.rsplit_once('.').map(|(major_minor, _)| major_minor);
-    if version.rsplit_once('.').map(|(major_minor, _)| major_minor) != major_minor(CONTRACT_VERSION)
-    {
-        return Err(PluginError::IncompatibleContract {
+    let major_minor = version.rsplit_once('.').map(|(major_minor, _)| major_minor);
+    (ContractVersion::ALL.into_iter())
+        .find(|known| Some(known.major_minor()) == major_minor)
+        .ok_or_else(|| PluginError::IncompatibleContract {
             path: path.into(),
             found: found.clone(),
-        });
-    }
-    Ok(())
+            supported: (ContractVersion::ALL.iter())
+                .map(|v| format!("{CONTRACT_INTERFACE}@{}.x", v.major_minor()))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        })
 }
 
 /// Interface families the host links (the context behind them grants nothing: no files, no

@@ -46,10 +46,14 @@ pub enum PluginError {
     )]
     NotAPlugin { path: PathBuf, exports: String },
     #[error(
-        "{path} implements contract {found}, but this rechost supports {CONTRACT_INTERFACE}@0.1.x: \
-         rebuild the plugin against the contract in wit/ or use a matching rechost"
+        "{path} implements contract {found}, but this rechost supports {supported}: rebuild the \
+         plugin against a contract in wit/ or use a matching rechost"
     )]
-    IncompatibleContract { path: PathBuf, found: String },
+    IncompatibleContract {
+        path: PathBuf,
+        found: String,
+        supported: String,
+    },
     #[error("cannot instantiate plugin {path}: {message}")]
     Instantiate { path: PathBuf, message: String },
     #[error("plugin {path} returned an invalid manifest")]

@@ -6,11 +6,10 @@ use arrow_select::concat::concat_batches;
 use std::path::Path;
 use wasmtime::Store;
 
-use super::bindings::DomainPlugin;
-use super::bindings::types::BatchParam;
 use super::buffers;
 use super::engine::deadline_ticks;
 use super::sandbox::{Limits, SandboxState, describe_failure};
+use super::versions::Bindings;
 use crate::manifest::Manifest;
 use crate::terminal;
 use crate::transform::{DropCounts, Transform, TransformError, TransformResult};
@@ -21,7 +20,7 @@ pub struct PluginInstance<'p> {
     path: &'p Path,
     limits: Limits,
     store: Store<SandboxState>,
-    bindings: DomainPlugin,
+    bindings: Bindings,
 }
 
 impl Transform for PluginInstance<'_> {
@@ -45,7 +44,7 @@ impl Transform for PluginInstance<'_> {
 /// whose last call succeeded should be parked; [`crate::plugin::Plugin::resume`] lends it out.
 pub struct IdleInstance {
     pub(super) store: Store<SandboxState>,
-    pub(super) bindings: DomainPlugin,
+    pub(super) bindings: Bindings,
 }
 
 impl<'p> PluginInstance<'p> {
@@ -62,7 +61,7 @@ impl<'p> PluginInstance<'p> {
         manifest: &'p Manifest,
         path: &'p Path,
         limits: Limits,
-        (store, bindings): (Store<SandboxState>, DomainPlugin),
+        (store, bindings): (Store<SandboxState>, Bindings),
     ) -> Self {
         Self {
             manifest,
@@ -143,22 +142,13 @@ impl<'p> PluginInstance<'p> {
         batch_index: u64,
     ) -> Result<TransformResult, TransformError> {
         let buffers = buffers::input_buffers(input);
-        let columns = buffers.columns();
-        let wit_input = BatchParam {
-            rows: buffers.rows,
-            columns: &columns,
-        };
         let options: Vec<(&str, &str)> = (options.iter())
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
         let limits = &self.limits;
         self.store
             .set_epoch_deadline(deadline_ticks(limits.call_timeout));
-        let result = self.bindings.rechost_plugin_plugin().call_transform(
-            &mut self.store,
-            &options,
-            wit_input,
-        );
+        let result = (self.bindings).transform(&mut self.store, &options, &buffers);
         let output = match result {
             Err(error) => {
                 return Err(TransformError::Failed {
@@ -200,13 +190,13 @@ impl<'p> PluginInstance<'p> {
         let datasets = (output.datasets.into_iter().zip(specs))
             .map(|(batch, spec)| {
                 let columns: Vec<_> = spec.returned_columns().collect();
-                buffers::from_wit(batch, &columns, spec.returned_schema())
+                buffers::from_returned(batch, &columns, spec.returned_schema())
                     .map_err(|reason| bad_output(&spec.name, reason))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut dropped = DropCounts::default();
-        for d in output.dropped {
-            dropped.add(&terminal::one_line(&d.reason), d.rows);
+        for (reason, rows) in output.dropped {
+            dropped.add(&terminal::one_line(&reason), rows);
         }
         Ok(TransformResult { datasets, dropped })
     }

@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod instance;
 pub mod sandbox;
+mod versions;
 
 use std::path::{Path, PathBuf};
 use wasmtime::Store;
@@ -16,12 +17,13 @@ use wasmtime::component::Linker;
 
 use crate::manifest::Manifest;
 use crate::transform::{CacheOutcome, PluginInfo, Transform, TransformError, Transformer};
-use bindings::{DomainPlugin, DomainPluginPre};
 use engine::{PluginEngine, deadline_ticks};
 pub use error::PluginError;
 pub use instance::{IdleInstance, PluginInstance};
 use sandbox::SandboxState;
 pub use sandbox::{LimitNames, Limits};
+pub use versions::ContractVersion;
+use versions::{Bindings, BindingsPre};
 
 /// How to load a plugin.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +42,8 @@ pub struct Plugin {
     pub sha256: String,
     pub manifest: Manifest,
     pub cache: CacheOutcome,
-    pre: DomainPluginPre<SandboxState>,
+    pub contract: ContractVersion,
+    pre: BindingsPre,
     limits: Limits,
     // Dropped last: the ticker stops only when nothing can run any more.
     _engine: PluginEngine,
@@ -63,7 +66,7 @@ impl Plugin {
                     unsafe_cache => PluginError::Cache(unsafe_cache),
                 },
             )?;
-        contract::check(engine.engine(), &component, path)?;
+        let contract = contract::check(engine.engine(), &component, path)?;
 
         let instantiate_error = |e: wasmtime::Error| PluginError::Instantiate {
             path: path.into(),
@@ -73,7 +76,7 @@ impl Plugin {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(instantiate_error)?;
         let pre = linker
             .instantiate_pre(&component)
-            .and_then(DomainPluginPre::new)
+            .and_then(|pre| BindingsPre::new(contract, pre))
             .map_err(
                 |e| match contract::ungranted_imports(engine.engine(), &component) {
                     Some((imports, hint)) => PluginError::UngrantedImports {
@@ -89,8 +92,7 @@ impl Plugin {
         let limits = options.limits;
         let (mut store, bindings) = new_instance(&pre, &limits).map_err(instantiate_error)?;
         let described = bindings
-            .rechost_plugin_plugin()
-            .call_describe(&mut store)
+            .describe(&mut store)
             .map_err(|e| PluginError::Instantiate {
                 path: path.into(),
                 message: format!(
@@ -107,6 +109,7 @@ impl Plugin {
             sha256,
             manifest,
             cache,
+            contract,
             pre,
             limits,
             _engine: engine,
@@ -169,9 +172,9 @@ fn read_component(path: &Path, expected: Option<&str>) -> Result<(Vec<u8>, Strin
 }
 
 fn new_instance(
-    pre: &DomainPluginPre<SandboxState>,
+    pre: &BindingsPre,
     limits: &Limits,
-) -> wasmtime::Result<(Store<SandboxState>, DomainPlugin)> {
+) -> wasmtime::Result<(Store<SandboxState>, Bindings)> {
     let mut store = Store::new(pre.engine(), SandboxState::new(limits));
     store.limiter(|state| &mut state.limiter);
     store.epoch_deadline_trap();

@@ -1,8 +1,13 @@
-//! Whatever a plugin returns, `from_wit` gives an error or a valid batch, never a panic.
+//! Whatever a plugin returns, `from_returned` gives an error or a valid batch, never a panic;
+//! and a batch means the same sent as 0.1's typed lists or as 0.2's bytes.
 
 use super::*;
 use crate::manifest::DataType;
 use proptest::prelude::*;
+use v0_1::types::{
+    BatchResult as Batch, ColumnResult as Column, Utf8ValuesResult as Utf8Values,
+    ValuesResult as Values,
+};
 
 const TYPES: [DataType; 5] = [
     DataType::Utf8,
@@ -22,14 +27,63 @@ fn spec(i: usize, data_type: DataType, nullable: bool) -> ColumnSpec {
     }
 }
 
-fn convert(batch: Batch, specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+fn convert(batch: impl Into<ReturnedBatch>, specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
     let schema = Arc::new(arrow_schema::Schema::new(
         specs
             .iter()
             .map(ColumnSpec::arrow_field)
             .collect::<Vec<_>>(),
     ));
-    from_wit(batch, &specs.iter().collect::<Vec<_>>(), schema)
+    from_returned(batch.into(), &specs.iter().collect::<Vec<_>>(), schema)
+}
+
+fn le_bytes<const N: usize, T: Copy>(values: &[T], to_bytes: fn(T) -> [u8; N]) -> Vec<u8> {
+    values.iter().flat_map(|&v| to_bytes(v)).collect()
+}
+
+/// The same batch in contract 0.2's form: every buffer as little-endian bytes, with the last
+/// `cut` bytes of each number buffer dropped (0 keeps it whole).
+fn as_v0_2(batch: &Batch, cut: usize) -> v0_2::columns::BatchResult {
+    use v0_2::columns::{ColumnResult, Utf8ValuesResult, ValuesResult};
+    let chop = |mut bytes: Vec<u8>| {
+        bytes.truncate(bytes.len().saturating_sub(cut));
+        bytes
+    };
+    let columns = (batch.columns.iter())
+        .map(|c| ColumnResult {
+            validity: c.validity.clone(),
+            values: match &c.values {
+                Values::Utf8(v) => ValuesResult::Utf8(Utf8ValuesResult {
+                    offsets: chop(le_bytes(&v.offsets, i32::to_le_bytes)),
+                    data: v.data.clone(),
+                }),
+                Values::Int64(v) => ValuesResult::Int64(chop(le_bytes(v, i64::to_le_bytes))),
+                Values::Float64(v) => ValuesResult::Float64(chop(le_bytes(v, f64::to_le_bytes))),
+                Values::Boolean(v) => ValuesResult::Boolean(v.clone()),
+                Values::Timestamp(v) => {
+                    ValuesResult::Timestamp(chop(le_bytes(v, i64::to_le_bytes)))
+                }
+            },
+        })
+        .collect();
+    v0_2::columns::BatchResult {
+        rows: batch.rows,
+        columns,
+    }
+}
+
+#[test]
+fn a_buffer_not_aligned_for_its_values_is_copied_not_refused() {
+    let bytes = Buffer::from_vec(le_bytes(&[0i64, 7, -9], i64::to_le_bytes)).slice(8);
+    let misaligned = Buffer::from_vec([vec![1u8], bytes.to_vec()].concat()).slice(1);
+    assert_ne!(misaligned.as_ptr().align_offset(8), 0);
+    let values: ScalarBuffer<i64> = typed(misaligned, 2, "values").unwrap();
+    assert_eq!(&values[..], &[7, -9]);
+    let err = typed::<i64>(Buffer::from_vec(vec![0u8; 15]), 2, "values").unwrap_err();
+    assert_eq!(
+        err,
+        "values has 15 bytes, not a whole number of 8-byte values"
+    );
 }
 
 /// A length: usually `want`, sometimes off.
@@ -159,6 +213,27 @@ proptest! {
                 prop_assert_eq!(array.data_type(), &spec.data_type.arrow());
                 prop_assert!(spec.nullable || array.null_count() == 0);
             }
+        }
+    }
+
+    #[test]
+    fn bytes_convert_like_the_typed_lists_they_encode((specs, batch) in batch(), cut in 0..3usize) {
+        let whole = convert(as_v0_2(&batch, 0), &specs);
+        let chopped = convert(as_v0_2(&batch, cut), &specs);
+        // Whether a cut removes bytes: from offsets (never empty) or a non-empty number buffer.
+        let cut_something = cut > 0
+            && batch.columns.iter().any(|c| match &c.values {
+                Values::Utf8(_) => true,
+                Values::Int64(v) | Values::Timestamp(v) => !v.is_empty(),
+                Values::Float64(v) => !v.is_empty(),
+                Values::Boolean(_) => false,
+            });
+        let typed = convert(batch, &specs);
+        prop_assert_eq!(&whole, &typed);
+        if cut_something {
+            prop_assert!(chopped.is_err());
+        } else {
+            prop_assert_eq!(chopped, typed);
         }
     }
 

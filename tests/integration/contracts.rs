@@ -1,0 +1,63 @@
+//! Contract versions side by side: a 0.1 plugin (tests/plugins/misbehave) and a 0.2 one
+//! (tests/plugins/contract-v0-2, byte buffers) load in the same host and mean the same, and a
+//! 0.2 buffer that is not a whole number of values is refused with the column named.
+
+use crate::harness::*;
+
+fn run_v0_2(input: &std::path::Path, out: &std::path::Path, mode: &str) -> Run {
+    let mut args = misbehave_args(input, out, mode, &["--quiet"]);
+    args[1] = path_arg(&guests().contract_v0_2);
+    rechost(args)
+}
+
+#[test]
+fn a_0_1_and_a_0_2_plugin_write_the_same_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = misbehave_events(dir.path(), 300);
+    let (v0_1, v0_2) = (dir.path().join("v0_1"), dir.path().join("v0_2"));
+    rechost(misbehave_args(&input, &v0_1, "ok", &["--quiet"])).assert_ok();
+    run_v0_2(&input, &v0_2, "ok").assert_ok();
+    for file in ["personalize-dataset.csv", "personalize-dataset.parquet"] {
+        let path = |root: &std::path::Path| root.join("out").join(file);
+        assert_eq!(
+            std::fs::read(path(&v0_2)).unwrap(),
+            std::fs::read(path(&v0_1)).unwrap(),
+            "{file} differs between the contract versions"
+        );
+    }
+    let rows = read_csv(&v0_2.join("out/personalize-dataset.csv"));
+    assert_eq!(
+        (rows.len(), &rows[1]),
+        (301, &vec!["id-0".into(), "1709287200".into()])
+    );
+
+    let inspect = rechost(["inspect", &path_arg(&guests().contract_v0_2)]);
+    inspect.assert_ok();
+    assert!(inspect.stdout.contains("contract    rechost:plugin 0.2"));
+    let inspect = rechost(["inspect", &path_arg(&guests().misbehave)]);
+    assert!(inspect.stdout.contains("contract    rechost:plugin 0.1"));
+}
+
+#[test]
+fn byte_buffers_that_are_not_whole_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = misbehave_events(dir.path(), 20);
+    let out = dir.path().join("out");
+    run_v0_2(&input, &out, "ragged-int64").assert_failed_with(
+        1,
+        &[
+            "contract-v0-2",
+            "invalid output for dataset out in batch 0",
+            "column SECONDS",
+            "values has 159 bytes, not a whole number of 8-byte values",
+        ],
+    );
+    run_v0_2(&input, &out, "ragged-offsets").assert_failed_with(
+        1,
+        &[
+            "column ID",
+            "offsets has 86 bytes, not a whole number of 4-byte values",
+        ],
+    );
+    assert!(!out.join("out").exists(), "a refused batch wrote a dataset");
+}
