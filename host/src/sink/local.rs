@@ -1,10 +1,11 @@
 //! A local output folder: objects are written to hidden temporary files beside their final
 //! names and renamed into place on commit (atomic on one file system).
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::lock::{OutputLock, sweep_leftovers};
 use super::{Destination, SinkError, StagedObject};
@@ -13,6 +14,8 @@ use super::{Destination, SinkError, StagedObject};
 #[derive(Clone)]
 pub struct LocalDir {
     root: PathBuf,
+    /// Dataset folders this run created: a failed run removes those left empty.
+    made_folders: Arc<Mutex<HashSet<PathBuf>>>,
     _lock: Arc<OutputLock>,
 }
 
@@ -25,6 +28,7 @@ impl LocalDir {
         sweep_leftovers(&root);
         Ok(Self {
             root,
+            made_folders: Arc::default(),
             _lock: Arc::new(lock),
         })
     }
@@ -44,7 +48,10 @@ impl Destination for LocalDir {
             move |source| SinkError::Io { path, source }
         };
         let parent = target.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        if !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+            (self.made_folders.lock().expect("never poisoned")).insert(parent.to_path_buf());
+        }
         let name = target
             .file_name()
             .and_then(|n| n.to_str())
@@ -59,6 +66,7 @@ impl Destination for LocalDir {
             file: Some(BufWriter::with_capacity(1 << 20, file)),
             temp,
             target,
+            made_folders: self.made_folders.clone(),
         }))
     }
 
@@ -113,6 +121,7 @@ struct LocalObject {
     file: Option<BufWriter<File>>,
     temp: PathBuf,
     target: PathBuf,
+    made_folders: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl Write for LocalObject {
@@ -159,8 +168,17 @@ impl StagedObject for LocalObject {
 impl Drop for LocalObject {
     fn drop(&mut self) {
         if self.file.take().is_some() {
-            // Not committed: discard the partial object.
+            // Not committed: discard the partial object, and its folder if this run made it and
+            // nothing else is in it (`remove_dir` refuses a folder that is not empty).
             let _ = std::fs::remove_file(&self.temp);
+            let folder = self.temp.parent().unwrap_or(Path::new("."));
+            let made = self
+                .made_folders
+                .lock()
+                .is_ok_and(|made| made.contains(folder));
+            if made {
+                let _ = std::fs::remove_dir(folder);
+            }
         }
     }
 }
