@@ -35,16 +35,17 @@ def pack(flags):
 
 
 def runs(flags):
-    """Runs of equal flags as `(bounds, values)`: run k covers rows `bounds[k]` up to
-    `bounds[k + 1]` and holds flag `values[k]`; `bounds` ends with `len(flags)`.
+    """Runs of equal bytes as `(bounds, values)`: run k covers rows `bounds[k]` up to
+    `bounds[k + 1]` and holds byte `values[k]`; `bounds` ends with `len(flags)`. `flags` holds
+    one small value per row (a flag, or a state below 255).
 
-    Each row is XORed with the row before it in one big-int operation (row -1 holds 2, equal to
-    no flag, so row 0 always starts a run): a nonzero byte starts a run, and `compress` picks
-    those rows out in C. No object is made per row, only per run.
+    Each row is XORed with the row before it in one big-int operation (row -1 holds 255, which
+    no row holds, so row 0 always starts a run): a nonzero byte starts a run, and `compress`
+    picks those rows out in C. No object is made per row, only per run.
     """
     rows = len(flags)
     bits = int.from_bytes(flags, "little")
-    starts = (bits ^ ((bits << 8) | 2)).to_bytes(rows + 1, "little")[:rows]
+    starts = (bits ^ ((bits << 8) | 255)).to_bytes(rows + 1, "little")[:rows]
     bounds = list(compress(range(rows), starts))
     values = bytes(map(flags.__getitem__, bounds))
     bounds.append(rows)

@@ -10,7 +10,8 @@ from itertools import accumulate, repeat
 from operator import is_not
 
 from .bits import pack
-from .wit_types import types as wit
+from .buffers import FLOAT64, INT64, OFFSET, to_bytes
+from .wit_types import columns as wit
 
 _I32_MAX = 2**31 - 1
 
@@ -61,7 +62,7 @@ class Utf8Builder(_Builder):
             data = b"".join(encoded)
         if len(data) > _I32_MAX:
             raise ValueError(f"utf8 output column holds {len(data)} bytes (at most 2 GiB-1)")
-        offsets = list(accumulate(map(len, encoded), initial=0))
+        offsets = to_bytes(OFFSET, accumulate(map(len, encoded), initial=0))
         return wit.Column(validity, wit.Values_Utf8(wit.Utf8Values(offsets, data)))
 
     def _encode(self, values):
@@ -76,16 +77,16 @@ class Utf8Builder(_Builder):
 
 
 class _PrimitiveBuilder(_Builder):
-    typecode = "q"
+    typecode = INT64
     variant = None
     what = "an int between -2**63 and 2**63-1"
 
     def _checked(self, values):
+        """The contract buffer of `values`, or a TypeError naming the first bad one."""
         try:
-            array(self.typecode, values)
+            return to_bytes(self.typecode, values)
         except (TypeError, OverflowError):
             self._bad(values, self._ok, self.what)
-        return values
 
     @staticmethod
     def _ok(value):
@@ -114,12 +115,13 @@ class TimestampBuilder(_PrimitiveBuilder):
 
 class Float64Builder(_PrimitiveBuilder):
     kind = "float64"
+    typecode = FLOAT64
     variant = wit.Values_Float64
     what = "a float or an int"
 
     def _checked(self, values):
         try:
-            return list(map(float, values))
+            return to_bytes(FLOAT64, map(float, values))
         except (TypeError, ValueError, OverflowError):
             self._bad(values, lambda v: isinstance(v, (int, float)), self.what)
 
@@ -157,7 +159,7 @@ def timestamp(values):
 def constant_utf8(value, rows):
     """`rows` copies of one text value, built without a list of `rows` strings."""
     encoded = value.encode() if isinstance(value, str) else bytes(value)
-    offsets = list(range(0, len(encoded) * rows + 1, len(encoded) or 1))
+    offsets = to_bytes(OFFSET, range(0, len(encoded) * rows + 1, len(encoded) or 1))
     if not encoded:
-        offsets = [0] * (rows + 1)
+        offsets = bytes(4 * (rows + 1))
     return wit.Column(None, wit.Values_Utf8(wit.Utf8Values(offsets, encoded * rows)))

@@ -7,11 +7,14 @@ run of consecutive rows at once, so no per-row `bytes` object is made unless ask
 (`values()`, `bytes()`). Values of NULL rows are `None`; `valid` masks the non-NULL rows.
 """
 
+from array import array
 from itertools import accumulate, compress, islice, repeat
-from operator import floordiv, getitem, sub
+from operator import floordiv, getitem
 
-from .bits import Mask, expand, pack, runs, where, with_nones
-from .wit_types import types as wit
+from .bits import _TO_FLAG, Mask, expand, pack, runs, with_nones
+from .buffers import (FLOAT64, INT64, OFFSET, choose_lanes, differences, nonzero_lanes, numbers,
+                      to_bytes)
+from .wit_types import columns as wit
 
 _DATA_TYPE_NAMES = {
     wit.Values_Utf8: "utf8",
@@ -51,15 +54,16 @@ class Input:
     def utf8(self, key):
         column = self._column(key, wit.Values_Utf8)
         values = column.values.value
-        return Utf8Column(values.offsets, values.data, column.validity, self.rows)
+        offsets = numbers(OFFSET, values.offsets)
+        return Utf8Column(offsets, values.data, column.validity, self.rows)
 
     def int64(self, key):
         column = self._column(key, wit.Values_Int64)
-        return Int64Column(column.values.value, column.validity, self.rows)
+        return Int64Column(numbers(INT64, column.values.value), column.validity, self.rows)
 
     def float64(self, key):
         column = self._column(key, wit.Values_Float64)
-        return Float64Column(column.values.value, column.validity, self.rows)
+        return Float64Column(numbers(FLOAT64, column.values.value), column.validity, self.rows)
 
     def boolean(self, key):
         column = self._column(key, wit.Values_Boolean)
@@ -67,13 +71,17 @@ class Input:
 
     def timestamp(self, key):
         column = self._column(key, wit.Values_Timestamp)
-        return TimestampColumn(column.values.value, column.validity, self.rows)
+        return TimestampColumn(numbers(INT64, column.values.value), column.validity, self.rows)
 
 
 def _selected_validity(valid, mask):
     """The validity bitmap of the rows `mask` selects (None: no NULL among them)."""
     flags = bytes(compress(valid.flags, mask.flags))
     return None if flags.count(0) == 0 else pack(flags)
+
+
+# A coalesce's pick flag (1: first column, 0: second) as a `_copy_runs` state.
+_PICK_STATES = bytes.maketrans(b"\x00\x01", b"\x01\x02")
 
 
 class _Column:
@@ -92,7 +100,7 @@ class _Column:
 
     def _nulled(self, values):
         if self.validity is None:
-            return values if isinstance(values, list) else list(values)
+            return values.tolist() if isinstance(values, array) else list(values)
         return with_nones(values, self.valid.flags)
 
     def _select_validity(self, mask):
@@ -103,20 +111,62 @@ class _Column:
             raise ValueError(f"mask of {len(mask)} rows applied to a column of {self.rows}")
 
 
+def _copy_runs(states, sources):
+    """The bytes of every row whose state is not 0, in row order, read from column
+    `sources[state]`: copied a run of rows with one state at a time, all in C."""
+    bounds, values = runs(states)
+    live = values.translate(_TO_FLAG)
+    picked = bytes(compress(values, live))
+    offsets = map((None, *(c.offsets for c in sources[1:])).__getitem__, picked)
+    datas = map((None, *(c.data for c in sources[1:])).__getitem__, picked)
+    first = map(getitem, offsets, compress(bounds, live))
+    last = map(getitem, map((None, *(c.offsets for c in sources[1:])).__getitem__, picked),
+               compress(islice(bounds, 1, None), live))
+    return b"".join(map(getitem, datas, map(slice, first, last)))
+
+
 class Utf8Column(_Column):
     def __init__(self, offsets, data, validity, rows):
         super().__init__(validity, rows)
         if len(offsets) != rows + 1:
             raise ValueError(f"utf8 column has {len(offsets)} offsets for {rows} rows")
-        self.offsets = offsets
-        self.data = data
-        self._lengths = None
+        self._offsets = offsets if isinstance(offsets, array) else array(OFFSET, offsets)
+        self._data = data
+        self._length_lanes = None
+        self._picks = None
+
+    @classmethod
+    def _coalesced(cls, first, second, validity, lengths):
+        """Row i of `first` where it is valid, else of `second`; bytes are copied only when
+        read, so a coalesce that is then selected copies only the selected rows, once."""
+        column = cls.__new__(cls)
+        _Column.__init__(column, validity, first.rows)
+        column._offsets = column._data = None
+        column._length_lanes = lengths
+        column._picks = (first.valid.flags, second, first)  # flag 1: first
+        return column
+
+    @property
+    def offsets(self):
+        if self._offsets is None:
+            self._offsets = array(OFFSET, accumulate(self.lengths(), initial=0))
+        return self._offsets
+
+    @property
+    def data(self):
+        if self._data is None:
+            flags, second, first = self._picks
+            self._data = _copy_runs(flags.translate(_PICK_STATES), (None, second, first))
+        return self._data
+
+    def _lengths_as_bytes(self):
+        if self._length_lanes is None:
+            self._length_lanes = differences(self.offsets)
+        return self._length_lanes
 
     def lengths(self):
-        """Byte length of every row (0 for NULL rows the host sends)."""
-        if self._lengths is None:
-            self._lengths = list(map(sub, islice(self.offsets, 1, None), self.offsets))
-        return self._lengths
+        """Byte length of every row (0 for NULL rows the host sends), as an array."""
+        return numbers(OFFSET, self._lengths_as_bytes())
 
     def raw(self):
         """Every row's bytes (NULL rows included, as stored), without decoding."""
@@ -140,16 +190,23 @@ class Utf8Column(_Column):
 
     def non_empty(self):
         """Mask of rows neither NULL nor empty (from the offsets, no slicing)."""
-        return self.valid & Mask._of(bytes(map(bool, self.lengths())))
+        return self.valid & Mask._of(nonzero_lanes(self._lengths_as_bytes(), 4))
 
     def select(self, mask):
         """The rows `mask` selects: offsets from their lengths, bytes copied a run at a time."""
         self._check(mask)
-        offsets, data = self.offsets, self.data
-        starts, ends = mask.selected_runs()
-        out = b"".join(map(data.__getitem__, map(slice, map(offsets.__getitem__, starts),
-                                                 map(offsets.__getitem__, ends))))
-        new_offsets = list(accumulate(compress(self.lengths(), mask.flags), initial=0))
+        if self._data is None and self._picks is not None:
+            # A coalesce not read yet: copy the selected rows straight from its two columns.
+            flags, second, first = self._picks
+            keep = int.from_bytes(mask.flags, "little")
+            states = keep + (keep & int.from_bytes(flags, "little"))  # 0, 1: second, 2: first
+            out = _copy_runs(states.to_bytes(self.rows, "little"), (None, second, first))
+        else:
+            offsets, data = self.offsets, self.data
+            starts, ends = mask.selected_runs()
+            out = b"".join(map(data.__getitem__, map(slice, map(offsets.__getitem__, starts),
+                                                     map(offsets.__getitem__, ends))))
+        new_offsets = array(OFFSET, accumulate(compress(self.lengths(), mask.flags), initial=0))
         return Utf8Column(new_offsets, out, self._select_validity(mask), len(new_offsets) - 1)
 
     def coalesce(self, other):
@@ -159,28 +216,20 @@ class Utf8Column(_Column):
         if self.validity is None:
             return self
         mine = self.valid
-        lengths = where(mine, self.lengths(), other.lengths())
-        # Bytes copied a run of rows at a time, each run from one column (all in C).
-        bounds, picks = runs(mine.flags)  # pick 1: this column, 0: other
-        run_offsets = list(map((other.offsets, self.offsets).__getitem__, picks))
-        first = map(getitem, run_offsets, bounds)
-        last = map(getitem, run_offsets, islice(bounds, 1, None))
-        datas = map((other.data, self.data).__getitem__, picks)
-        pieces = map(getitem, datas, map(slice, first, last))
+        lengths = choose_lanes(mine.flags, self._lengths_as_bytes(), other._lengths_as_bytes(), 4)
         valid = mine | other.valid
         validity = None if valid.count() == self.rows else pack(valid.flags)
-        column = Utf8Column(list(accumulate(lengths, initial=0)), b"".join(pieces), validity,
-                            self.rows)
-        column._lengths = lengths
-        return column
+        return Utf8Column._coalesced(self, other, validity, lengths)
 
     def finish(self):
         """The column for an output batch."""
-        return wit.Column(self.validity, wit.Values_Utf8(wit.Utf8Values(self.offsets, self.data)))
+        offsets = self.offsets.tobytes()
+        return wit.Column(self.validity, wit.Values_Utf8(wit.Utf8Values(offsets, self.data)))
 
 
 class Int64Column(_Column):
     _variant = wit.Values_Int64
+    _typecode = INT64
 
     def __init__(self, values, validity, rows):
         super().__init__(validity, rows)
@@ -195,15 +244,16 @@ class Int64Column(_Column):
 
     def select(self, mask):
         self._check(mask)
-        values = list(compress(self._raw, mask.flags))
+        values = array(self._typecode, compress(self._raw, mask.flags))
         return type(self)(values, self._select_validity(mask), len(values))
 
     def finish(self):
-        return wit.Column(self.validity, self._variant(self._raw))
+        return wit.Column(self.validity, self._variant(to_bytes(self._typecode, self._raw)))
 
 
 class Float64Column(Int64Column):
     _variant = wit.Values_Float64
+    _typecode = FLOAT64
 
 
 class TimestampColumn(Int64Column):
@@ -213,7 +263,7 @@ class TimestampColumn(Int64Column):
 
     def seconds(self):
         """An int64 column of whole seconds, floored (also before 1970)."""
-        values = list(map(floordiv, self._raw, repeat(1_000_000)))
+        values = array(INT64, map(floordiv, self._raw, repeat(1_000_000)))
         return Int64Column(values, self.validity, self.rows)
 
     def raw_seconds(self):

@@ -12,7 +12,8 @@ import traceback
 from .bits import Mask
 from .columns import Input
 from .wit_types import Err, exports
-from .wit_types import types as wit
+from .wit_types import columns as wit
+from .wit_types import types as wit_types
 
 _SDK_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -51,10 +52,10 @@ def batch(*columns):
 def _rows(column):
     values = column.values.value
     if isinstance(values, wit.Utf8Values):
-        return len(values.offsets) - 1
+        return len(values.offsets) // 4 - 1
     if isinstance(column.values, wit.Values_Boolean):
         raise ValueError("use batch_of(rows, ...) for batches with boolean columns")
-    return len(values)
+    return len(values) // 8
 
 
 def batch_of(rows, *columns):
@@ -88,7 +89,7 @@ def export(manifest, transform):
 
     `transform(input: Input, options: dict[str, str]) -> output(...)`.
     """
-    if not isinstance(manifest, wit.Manifest):
+    if not isinstance(manifest, wit_types.Manifest):
         raise TypeError(f"export(manifest, transform): manifest is a {type(manifest).__name__}")
     names = [c.name for c in manifest.source.columns]
     datasets = len(manifest.datasets)

@@ -7,7 +7,7 @@ component. Outside a build (tests, a REPL) generate them first with
 
 try:
     from componentize_py_types import Err
-    from wit_world.imports import types
+    from wit_world.imports import columns, types
     from wit_world import exports
 except ImportError as error:  # pragma: no cover - depends on how Python was started
     raise ImportError(
@@ -16,4 +16,4 @@ except ImportError as error:  # pragma: no cover - depends on how Python was sta
         "`python -m rechost_plugin bindings DIR` and add DIR to sys.path"
     ) from error
 
-__all__ = ["Err", "types", "exports"]
+__all__ = ["Err", "columns", "types", "exports"]
