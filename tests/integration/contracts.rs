@@ -61,3 +61,28 @@ fn byte_buffers_that_are_not_whole_values_are_refused() {
     );
     assert!(!out.join("out").exists(), "a refused batch wrote a dataset");
 }
+
+#[test]
+fn rechost_check_runs_its_edge_case_batches_through_a_0_2_plugin() {
+    let check = rechost(["check", &path_arg(&guests().contract_v0_2)]);
+    for batch in [
+        "every column NULL",
+        "NULL next to empty strings",
+        "pre-1970 timestamps",
+        "Unicode text",
+        "256-character ids",
+        "a full batch",
+    ] {
+        assert!(
+            check.stdout.contains(&format!("ok   batch: {batch}")),
+            "{batch}:\n{}",
+            check.stdout
+        );
+    }
+    // The only failure is the test plugin's manifest: it declares no interactions dataset.
+    assert!(
+        check.stdout.contains("11 checks, 1 failed"),
+        "{}",
+        check.stdout
+    );
+}
