@@ -14,6 +14,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("future-contract", "future_contract"),
     ("hostile", "hostile"),
     ("contract-v0-2", "contract_v0_2"),
+    ("mismatched-contract", "mismatched_contract"),
 ];
 
 fn main() {

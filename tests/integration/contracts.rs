@@ -63,6 +63,19 @@ fn byte_buffers_that_are_not_whole_values_are_refused() {
 }
 
 #[test]
+fn a_supported_version_with_other_functions_names_the_wit_to_build_against() {
+    rechost(["inspect", &path_arg(&guests().mismatched_contract)]).assert_failed_with(
+        1,
+        &[
+            "mismatched_contract.wasm",
+            "exports rechost:plugin/plugin@0.2.x, but not as wit/0.2/plugin.wit defines it",
+            "transform",
+            "rebuild it against that file",
+        ],
+    );
+}
+
+#[test]
 fn rechost_check_runs_its_edge_case_batches_through_a_0_2_plugin() {
     let check = rechost(["check", &path_arg(&guests().contract_v0_2)]);
     for batch in [

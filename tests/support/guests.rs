@@ -11,6 +11,7 @@ pub struct Guests {
     pub future_contract: PathBuf,
     pub hostile: PathBuf,
     pub contract_v0_2: PathBuf,
+    pub mismatched_contract: PathBuf,
 }
 
 pub fn guests() -> &'static Guests {
@@ -22,5 +23,6 @@ pub fn guests() -> &'static Guests {
         future_contract: rechost_test_guests::FUTURE_CONTRACT.into(),
         hostile: rechost_test_guests::HOSTILE.into(),
         contract_v0_2: rechost_test_guests::CONTRACT_V0_2.into(),
+        mismatched_contract: rechost_test_guests::MISMATCHED_CONTRACT.into(),
     })
 }

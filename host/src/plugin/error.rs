@@ -54,6 +54,17 @@ pub enum PluginError {
         found: String,
         supported: String,
     },
+    #[error(
+        "{path} exports {CONTRACT_INTERFACE}@{}.x, but not as {} defines it ({message}): rebuild \
+         it against that file",
+        version.major_minor(),
+        version.wit_file()
+    )]
+    ContractMismatch {
+        path: PathBuf,
+        version: super::ContractVersion,
+        message: String,
+    },
     #[error("cannot instantiate plugin {path}: {message}")]
     Instantiate { path: PathBuf, message: String },
     #[error("plugin {path} returned an invalid manifest")]

@@ -74,19 +74,23 @@ impl Plugin {
         };
         let mut linker = Linker::new(engine.engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(instantiate_error)?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .and_then(|pre| BindingsPre::new(contract, pre))
-            .map_err(
-                |e| match contract::ungranted_imports(engine.engine(), &component) {
+        let pre =
+            linker.instantiate_pre(&component).map_err(|e| {
+                match contract::ungranted_imports(engine.engine(), &component) {
                     Some((imports, hint)) => PluginError::UngrantedImports {
                         path: path.into(),
                         imports,
                         hint,
                     },
                     None => instantiate_error(e),
-                },
-            )?;
+                }
+            })?;
+        // The version is right but the functions' types are not: built against another WIT.
+        let pre = BindingsPre::new(contract, pre).map_err(|e| PluginError::ContractMismatch {
+            path: path.into(),
+            version: contract,
+            message: format!("{e:#}"),
+        })?;
 
         // A throwaway instance reads the manifest; run instances are made per worker.
         let limits = options.limits;

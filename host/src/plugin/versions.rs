@@ -27,6 +27,14 @@ impl ContractVersion {
             Self::V0_2 => "0.2",
         }
     }
+
+    /// Where the version's WIT lives in the repository.
+    pub fn wit_file(self) -> &'static str {
+        match self {
+            Self::V0_1 => "wit/plugin.wit",
+            Self::V0_2 => "wit/0.2/plugin.wit",
+        }
+    }
 }
 
 /// A component linked and type-checked against its contract version, ready to instantiate.
