@@ -16,7 +16,7 @@ PACK = {flags: b for b, flags in enumerate(EXPAND)}
 # Swaps flags 0 <-> 1 (any other byte value is never produced).
 _NOT = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 # Turns any byte into a flag (0 -> 0, anything else -> 1).
-_TO_FLAG = bytes([0] + [1] * 255)
+TO_FLAG = bytes([0] + [1] * 255)
 
 
 def expand(bitmap, rows):
@@ -74,7 +74,7 @@ class Mask:
     __slots__ = ("flags", "_selected_runs")
 
     def __init__(self, flags):
-        self.flags = bytes(flags).translate(_TO_FLAG)
+        self.flags = bytes(flags).translate(TO_FLAG)
         self._selected_runs = None
 
     @classmethod

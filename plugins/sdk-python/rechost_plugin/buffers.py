@@ -10,6 +10,8 @@ as long as no lane borrows from the next.
 import sys
 from array import array
 
+from .bits import TO_FLAG
+
 OFFSET = "i"  # s32 string offsets
 INT64 = "q"  # s64 numbers and timestamps
 FLOAT64 = "d"  # IEEE 754 binary64
@@ -20,8 +22,6 @@ for _code, _size in ((OFFSET, 4), (INT64, 8), (FLOAT64, 8)):
     if array(_code).itemsize != _size:  # pragma: no cover - C types of every CPython we target
         raise ImportError(f"array typecode {_code!r} is not {_size} bytes on this platform")
 
-# Turns any byte into a flag (0 -> 0, anything else -> 1).
-_TO_FLAG = bytes([0] + [1] * 255)
 
 
 def numbers(typecode, data):
@@ -48,7 +48,7 @@ def differences(offsets):
 
 def nonzero_lanes(data, width):
     """One flag per `width`-byte lane of `data`: 1 where any of its bytes is not zero."""
-    bits = int.from_bytes(data.translate(_TO_FLAG), "little")
+    bits = int.from_bytes(data.translate(TO_FLAG), "little")
     combined = bits
     for shift in range(8, 8 * width, 8):
         combined |= bits >> shift  # a lane's upper bytes onto its first byte

@@ -11,7 +11,7 @@ from array import array
 from itertools import accumulate, compress, islice, repeat
 from operator import floordiv, getitem
 
-from .bits import _TO_FLAG, Mask, expand, pack, runs, with_nones
+from .bits import TO_FLAG, Mask, expand, pack, runs, with_nones
 from .buffers import (FLOAT64, INT64, OFFSET, choose_lanes, differences, nonzero_lanes, numbers,
                       to_bytes)
 from .wit_types import columns as wit
@@ -112,17 +112,17 @@ class _Column:
 
 
 def _copy_runs(states, sources):
-    """The bytes of every row whose state is not 0, in row order, read from column
-    `sources[state]`: copied a run of rows with one state at a time, all in C."""
+    """The bytes of every row whose state is not 0, in row order, read from the column
+    `sources[state - 1]`: copied a run of rows with one state at a time, all in C."""
     bounds, values = runs(states)
-    live = values.translate(_TO_FLAG)
+    live = values.translate(TO_FLAG)
     picked = bytes(compress(values, live))
-    offsets = map((None, *(c.offsets for c in sources[1:])).__getitem__, picked)
-    datas = map((None, *(c.data for c in sources[1:])).__getitem__, picked)
-    first = map(getitem, offsets, compress(bounds, live))
-    last = map(getitem, map((None, *(c.offsets for c in sources[1:])).__getitem__, picked),
+    offsets = (None, *(column.offsets for column in sources))
+    datas = (None, *(column.data for column in sources))
+    first = map(getitem, map(offsets.__getitem__, picked), compress(bounds, live))
+    last = map(getitem, map(offsets.__getitem__, picked),
                compress(islice(bounds, 1, None), live))
-    return b"".join(map(getitem, datas, map(slice, first, last)))
+    return b"".join(map(getitem, map(datas.__getitem__, picked), map(slice, first, last)))
 
 
 class Utf8Column(_Column):
@@ -156,7 +156,7 @@ class Utf8Column(_Column):
     def data(self):
         if self._data is None:
             flags, second, first = self._picks
-            self._data = _copy_runs(flags.translate(_PICK_STATES), (None, second, first))
+            self._data = _copy_runs(flags.translate(_PICK_STATES), (second, first))
         return self._data
 
     def _lengths_as_bytes(self):
@@ -200,7 +200,7 @@ class Utf8Column(_Column):
             flags, second, first = self._picks
             keep = int.from_bytes(mask.flags, "little")
             states = keep + (keep & int.from_bytes(flags, "little"))  # 0, 1: second, 2: first
-            out = _copy_runs(states.to_bytes(self.rows, "little"), (None, second, first))
+            out = _copy_runs(states.to_bytes(self.rows, "little"), (second, first))
         else:
             offsets, data = self.offsets, self.data
             starts, ends = mask.selected_runs()
