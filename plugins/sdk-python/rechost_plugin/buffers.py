@@ -55,15 +55,15 @@ def nonzero_lanes(data, width):
     return combined.to_bytes(len(data), "little")[::width]
 
 
-_LANE_CODES = {4: OFFSET, 8: INT64}
+# For each bitmap byte: its eight rows as s32 lanes, all ones where the bit is set.
+_LANES_OF_BITS = tuple(b"".join(b"\xff" * 4 if bits >> k & 1 else bytes(4) for k in range(8))
+                       for bits in range(256))
 
 
-def choose_lanes(flags, if_true, if_false, width):
-    """Per `width`-byte lane: `if_true`'s where `flags` holds 1, else `if_false`'s."""
-    # Flags widened to one 0/1 lane each (`iter`: bytes would be read as raw lanes), then all
-    # ones where 1: a lane of 1 times 2**bits - 1 never carries into the next.
-    ones = int.from_bytes(array(_LANE_CODES[width], iter(flags)).tobytes(), "little")
-    mask = ones * ((1 << (8 * width)) - 1)
+def choose_lanes(bitmap, rows, if_true, if_false):
+    """Per s32 lane (row): `if_true`'s where bit-packed `bitmap` is set, else `if_false`'s."""
+    # One lookup per 8 rows builds the lane mask; masking never carries between lanes.
+    lanes = b"".join(map(_LANES_OF_BITS.__getitem__, bitmap))[:4 * rows]
+    mask = int.from_bytes(lanes, "little")
     picked = (int.from_bytes(if_true, "little") & mask) | (int.from_bytes(if_false, "little") & ~mask)
-    return picked.to_bytes(len(if_true), "little")
-
+    return picked.to_bytes(4 * rows, "little")

@@ -216,7 +216,8 @@ class Utf8Column(_Column):
         if self.validity is None:
             return self
         mine = self.valid
-        lengths = choose_lanes(mine.flags, self._lengths_as_bytes(), other._lengths_as_bytes(), 4)
+        lengths = choose_lanes(self.validity, self.rows, self._lengths_as_bytes(),
+                               other._lengths_as_bytes())
         valid = mine | other.valid
         validity = None if valid.count() == self.rows else pack(valid.flags)
         return Utf8Column._coalesced(self, other, validity, lengths)
