@@ -77,6 +77,11 @@ def test_timestamps_floor_before_1970(rp):
     column = rp.Input(rp.batch(rp.timestamp(micros)), ["t"]).timestamp("t")
     assert column.seconds().values() == [m if m is None else m // 1_000_000 for m in micros]
     assert column.select(rp.Mask.of([0, 1, 0, 0, 0, 0, 0, 1])).seconds().values() == [-1, None]
+    # A select is picked when read: read it directly, and through an output batch.
+    picked = column.select(rp.Mask.of([1, 0, 0, 1, 0, 1, 1, 1]))
+    assert picked.values() == [0, -1_000_001, -(2**62) - 7, 2**62 + 3, None]
+    back = rp.Input(rp.batch(column.select(rp.Mask.of([0, 0, 1, 1, 0, 0, 0, 0]))), ["t"])
+    assert back.timestamp(0).values() == [-1_000_000, -1_000_001]
     assert column.values() == micros
 
 

@@ -234,7 +234,21 @@ class Int64Column(_Column):
 
     def __init__(self, values, validity, rows):
         super().__init__(validity, rows)
-        self._raw = values
+        self._values = values
+        self._selection = None  # (values, flags) of a select not read yet
+
+    @property
+    def _raw(self):
+        if self._values is None:
+            self._values = array(self._typecode, self._iter())
+        return self._values
+
+    def _iter(self):
+        """The values in order, without building them when a select is pending."""
+        if self._values is None:
+            values, flags = self._selection
+            return compress(values, flags)
+        return iter(self._values)
 
     def raw(self):
         """Every row's value (NULL rows hold an unspecified number)."""
@@ -244,9 +258,11 @@ class Int64Column(_Column):
         return self._nulled(self._raw)
 
     def select(self, mask):
+        """The rows `mask` selects; picked when read, so `select(...).seconds()` is one pass."""
         self._check(mask)
-        values = array(self._typecode, compress(self._raw, mask.flags))
-        return type(self)(values, self._select_validity(mask), len(values))
+        column = type(self)(None, self._select_validity(mask), mask.count())
+        column._selection = (self._raw, mask.flags)
+        return column
 
     def finish(self):
         return wit.Column(self.validity, self._variant(to_bytes(self._typecode, self._raw)))
@@ -264,7 +280,7 @@ class TimestampColumn(Int64Column):
 
     def seconds(self):
         """An int64 column of whole seconds, floored (also before 1970)."""
-        values = array(INT64, map(floordiv, self._raw, repeat(1_000_000)))
+        values = array(INT64, map(floordiv, self._iter(), repeat(1_000_000)))
         return Int64Column(values, self.validity, self.rows)
 
     def raw_seconds(self):
