@@ -23,6 +23,11 @@ impl PluginEngine {
         config.epoch_interruption(true);
         config.wasm_component_model(true);
         config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+        // `RECHOST_PERF_MAP=1` writes /tmp/perf-<pid>.map so that `perf report` names the
+        // plugin's compiled functions (compiled or loaded from the cache).
+        if std::env::var_os("RECHOST_PERF_MAP").is_some_and(|v| v == "1") {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)?;
         let stop = Arc::new(AtomicBool::new(false));
         let ticker = {
