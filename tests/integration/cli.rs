@@ -139,3 +139,24 @@ fn compiled_plugins_are_cached() {
     }
     assert_eq!(run("third"), "stored");
 }
+
+#[test]
+fn a_perf_map_names_the_plugin_functions_when_asked_for() {
+    let map_of = |child: &std::process::Child| format!("/tmp/perf-{}.map", child.id());
+    let inspect = |perf_map: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rechost"))
+            .args(["inspect", &path_arg(&guests().media), "--no-cache"])
+            .env("RECHOST_PERF_MAP", perf_map)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("rechost runs");
+        assert!(child.wait().unwrap().success());
+        let map = map_of(&child);
+        let text = std::fs::read_to_string(&map).ok();
+        let _ = std::fs::remove_file(&map);
+        text
+    };
+    let text = inspect("1").expect("RECHOST_PERF_MAP=1 writes /tmp/perf-<pid>.map");
+    assert!(text.contains("rechost_plugin_sdk"), "{text}");
+    assert_eq!(inspect("0"), None);
+}
