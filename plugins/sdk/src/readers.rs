@@ -1,4 +1,6 @@
 //! Zero-copy typed views over the input batch's columns.
+//!
+//! `get` is `#[inline(always)]` for the reason given in `builders.rs`.
 
 use crate::{Batch, Column, Values};
 
@@ -82,7 +84,7 @@ impl<'a> Validity<'a> {
         Self(column.validity.as_deref())
     }
 
-    #[inline]
+    #[inline(always)]
     fn is_valid(self, row: usize) -> bool {
         self.0.is_none_or(|bits| bit(bits, row))
     }
@@ -97,7 +99,7 @@ pub struct Utf8Column<'a> {
 impl<'a> Utf8Column<'a> {
     /// The value of `row`, `None` for NULL. A value whose offsets are out of range or not on
     /// a character boundary (the host never sends one) reads as NULL rather than panicking.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, row: usize) -> Option<&'a str> {
         if !self.validity.is_valid(row) {
             return None;
@@ -121,7 +123,7 @@ impl<'a, T: Copy> PrimitiveColumn<'a, T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, row: usize) -> Option<T> {
         if self.validity.is_valid(row) {
             self.values.get(row).copied()
@@ -137,7 +139,7 @@ pub struct BoolColumn<'a> {
 }
 
 impl BoolColumn<'_> {
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, row: usize) -> Option<bool> {
         if self.validity.is_valid(row) && row / 8 < self.bits.len() {
             Some(bit(self.bits, row))
