@@ -21,10 +21,12 @@ pub mod v0_2 {
         world: "domain-plugin",
         path: "../wit/0.2",
         ownership: Borrowing { duplicate_if_necessary: true },
+        // A kernel given malformed buffers traps the plugin's call with a message.
+        imports: { default: trappable },
         with: { "rechost:plugin/types@0.2.0": super::v0_1::types },
     });
 
-    pub use self::rechost::plugin::columns;
+    pub use self::rechost::plugin::{columns, kernels};
 }
 
 /// The interface every contract version exports (`package rechost:plugin@...`); the versions

@@ -148,7 +148,7 @@ impl InputBuffers<'_> {
 
 /// `bytes` as `want` values of `T`, if that is what it holds; copied only when the plugin's
 /// buffer is not aligned for `T`.
-fn typed<T: ArrowNativeType>(
+pub(super) fn typed<T: ArrowNativeType>(
     bytes: Buffer,
     want: usize,
     what: &str,
@@ -172,7 +172,27 @@ fn typed<T: ArrowNativeType>(
     Ok(ScalarBuffer::new(aligned, 0, want))
 }
 
-fn bits(bytes: Vec<u8>, rows: usize, what: &str) -> Result<BooleanBuffer, String> {
+/// String offsets of `rows` rows that Arrow can take without panicking: `rows + 1` of them,
+/// from a non-negative start, never decreasing, ending within `data_len` bytes.
+pub(super) fn checked_offsets(
+    bytes: Buffer,
+    rows: usize,
+    data_len: usize,
+) -> Result<OffsetBuffer<i32>, String> {
+    let offsets = typed::<i32>(bytes, rows + 1, "offsets")?;
+    if offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
+        return Err("offsets are negative or decreasing".into());
+    }
+    let end = offsets[rows] as usize;
+    if end > data_len {
+        return Err(format!(
+            "offsets reach byte {end} but the data has {data_len} bytes"
+        ));
+    }
+    Ok(OffsetBuffer::new(offsets))
+}
+
+pub(super) fn bits(bytes: Vec<u8>, rows: usize, what: &str) -> Result<BooleanBuffer, String> {
     if bytes.len() < rows.div_ceil(8) {
         return Err(format!(
             "{what} has {} bytes, {rows} rows need {}",
@@ -211,18 +231,7 @@ fn column_from_returned(
     }
     let array: ArrayRef = match column.values {
         ReturnedValues::Utf8 { offsets, data } => {
-            let offsets = typed::<i32>(offsets, rows + 1, "offsets")?;
-            if offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
-                return Err("offsets are negative or decreasing".into());
-            }
-            let end = offsets[rows] as usize;
-            if end > data.len() {
-                return Err(format!(
-                    "offsets reach byte {end} but the data has {} bytes",
-                    data.len()
-                ));
-            }
-            let offsets = OffsetBuffer::new(offsets);
+            let offsets = checked_offsets(offsets, rows, data.len())?;
             Arc::new(
                 StringArray::try_new(offsets, Buffer::from_vec(data), nulls)
                     .map_err(|e| format!("is not valid UTF-8 text: {e}"))?,

@@ -54,7 +54,7 @@ pub fn check(
         })
 }
 
-/// Interface families the host links (the context behind them grants nothing: no files, no
+/// Interface families the host links (the context behind WASI grants nothing: no files, no
 /// network, no environment).
 const LINKED: &[&str] = &[
     "wasi:cli/",
@@ -63,6 +63,8 @@ const LINKED: &[&str] = &[
     "wasi:random/",
     "wasi:filesystem/",
     "wasi:sockets/",
+    // Pure column operations on the plugin's own buffers.
+    "rechost:plugin/kernels@0.2.",
 ];
 
 /// The component's imports the host does not link, with a hint for the usual cause.

@@ -8,6 +8,7 @@ mod contract;
 mod engine;
 mod error;
 mod instance;
+mod kernels;
 pub mod sandbox;
 mod versions;
 
@@ -74,6 +75,7 @@ impl Plugin {
         };
         let mut linker = Linker::new(engine.engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(instantiate_error)?;
+        kernels::add_to_linker(&mut linker).map_err(instantiate_error)?;
         let pre =
             linker.instantiate_pre(&component).map_err(|e| {
                 match contract::ungranted_imports(engine.engine(), &component) {
