@@ -95,6 +95,27 @@ fn unbounded_allocation_hits_the_memory_cap() {
 }
 
 #[test]
+fn an_instance_whose_heap_only_grows_is_replaced_before_it_hits_the_cap() {
+    // 20 batches leaking 8 MiB each: 160 MiB in one instance, over its 64 MiB cap. Replaced
+    // once past half its cap, every instance stays under it and the run completes.
+    let dir = tempfile::tempdir().unwrap();
+    let input = misbehave_events(dir.path(), 200);
+    let out = dir.path().join("out");
+    let extra = [
+        "--plugin-memory-mib",
+        "64",
+        "--batch-rows",
+        "10",
+        "--workers",
+        "1",
+        "--quiet",
+    ];
+    rechost(misbehave_args(&input, &out, "leak", &extra)).assert_ok();
+    let rows = read_csv(&out.join("out/personalize-dataset.csv"));
+    assert_eq!(rows.len(), 201, "header and every row");
+}
+
+#[test]
 fn reported_error_is_shown() {
     assert_fails_cleanly(
         "error",

@@ -3,22 +3,22 @@
 
 use arrow_array::RecordBatch;
 use arrow_select::concat::concat_batches;
-use std::path::Path;
 use wasmtime::Store;
 
 use super::buffers;
 use super::engine::deadline_ticks;
-use super::sandbox::{Limits, SandboxState, describe_failure};
+use super::sandbox::{SandboxState, describe_failure};
 use super::versions::Bindings;
-use crate::manifest::Manifest;
+use super::{Plugin, new_instance};
 use crate::terminal;
 use crate::transform::{DropCounts, Transform, TransformError, TransformResult};
 
-/// Instances are cheap; a trapped instance is never reused (the run stops).
+/// Instances are cheap; a trapped instance is never reused (the run stops), and one whose
+/// memory grew past [`super::Limits::recycle_above`] (or half its cap) is replaced before its
+/// next call. Batches go to
+/// whichever worker's instance is free, so a plugin can keep no state between calls anyway.
 pub struct PluginInstance<'p> {
-    manifest: &'p Manifest,
-    path: &'p Path,
-    limits: Limits,
+    plugin: &'p Plugin,
     store: Store<SandboxState>,
     bindings: Bindings,
 }
@@ -57,19 +57,40 @@ impl<'p> PluginInstance<'p> {
         }
     }
 
-    pub(super) fn new(
-        manifest: &'p Manifest,
-        path: &'p Path,
-        limits: Limits,
-        (store, bindings): (Store<SandboxState>, Bindings),
-    ) -> Self {
+    pub(super) fn new(plugin: &'p Plugin, (store, bindings): (Store<SandboxState>, Bindings)) -> Self {
         Self {
-            manifest,
-            path,
-            limits,
+            plugin,
             store,
             bindings,
         }
+    }
+
+    /// Replaces the instance with a fresh one, writing to the same logs, once its memory grew
+    /// past the recycle mark: a fresh instance starts from the plugin's initial memory image.
+    fn recycle_if_grown(&mut self, batch_index: u64) -> Result<(), TransformError> {
+        let limits = &self.plugin.limits;
+        if self.store.data().limiter.size <= limits.recycle_above.min(limits.max_memory / 2) {
+            return Ok(());
+        }
+        let state = SandboxState::sharing_logs(limits, self.store.data());
+        let (store, bindings) =
+            new_instance(&self.plugin.pre, limits, state).map_err(|e| TransformError::Failed {
+                plugin: self.plugin_name(),
+                what: format!("a fresh instance could not be made: {e:#}"),
+                batch: batch_index,
+                datasets: self.dataset_names(),
+                logs: self.take_logs(),
+            })?;
+        self.store = store;
+        self.bindings = bindings;
+        Ok(())
+    }
+
+    fn dataset_names(&self) -> String {
+        (self.plugin.manifest.datasets.iter())
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Plugin stdout/stderr captured so far, formatted for an error message.
@@ -89,7 +110,7 @@ impl<'p> PluginInstance<'p> {
     }
 
     fn plugin_name(&self) -> String {
-        format!("{} ({})", self.manifest.name, self.path.display())
+        format!("{} ({})", self.plugin.manifest.name, self.plugin.path.display())
     }
 
     /// Runs the transform on one batch of source rows and validates what comes back. A batch
@@ -101,7 +122,7 @@ impl<'p> PluginInstance<'p> {
         input: &RecordBatch,
         batch_index: u64,
     ) -> Result<TransformResult, TransformError> {
-        let budget = (self.limits.max_memory / 8).max(1);
+        let budget = (self.plugin.limits.max_memory / 8).max(1);
         let (rows, bytes) = (input.num_rows(), input.get_array_memory_size());
         if bytes <= budget || rows <= 1 {
             return self.transform_slice(options, input, batch_index);
@@ -113,14 +134,15 @@ impl<'p> PluginInstance<'p> {
             parts.push(self.transform_slice(options, &slice, batch_index)?);
         }
         let mut dropped = DropCounts::default();
-        let mut per_dataset: Vec<Vec<RecordBatch>> = vec![Vec::new(); self.manifest.datasets.len()];
+        let manifest = &self.plugin.manifest;
+        let mut per_dataset: Vec<Vec<RecordBatch>> = vec![Vec::new(); manifest.datasets.len()];
         for part in parts {
             dropped.merge(part.dropped);
             for (batches, batch) in per_dataset.iter_mut().zip(part.datasets) {
                 batches.push(batch);
             }
         }
-        let datasets = (per_dataset.iter().zip(&self.manifest.datasets))
+        let datasets = (per_dataset.iter().zip(&manifest.datasets))
             .map(|(batches, spec)| {
                 concat_batches(&spec.returned_schema(), batches).map_err(|e| {
                     TransformError::BadOutput {
@@ -141,11 +163,12 @@ impl<'p> PluginInstance<'p> {
         input: &RecordBatch,
         batch_index: u64,
     ) -> Result<TransformResult, TransformError> {
+        self.recycle_if_grown(batch_index)?;
         let buffers = buffers::input_buffers(input);
         let options: Vec<(&str, &str)> = (options.iter())
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        let limits = &self.limits;
+        let limits = &self.plugin.limits;
         self.store
             .set_epoch_deadline(deadline_ticks(limits.call_timeout));
         let result = (self.bindings).transform(&mut self.store, &options, &buffers);
@@ -155,10 +178,7 @@ impl<'p> PluginInstance<'p> {
                     plugin: self.plugin_name(),
                     what: describe_failure(&self.store, limits, &error),
                     batch: batch_index,
-                    datasets: (self.manifest.datasets.iter())
-                        .map(|d| d.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    datasets: self.dataset_names(),
                     logs: self.take_logs(),
                 });
             }
@@ -172,7 +192,7 @@ impl<'p> PluginInstance<'p> {
             }
             Ok(Ok(output)) => output,
         };
-        let specs = &self.manifest.datasets;
+        let specs = &self.plugin.manifest.datasets;
         let bad_output = |dataset: &str, reason: String| TransformError::BadOutput {
             plugin: self.plugin_name(),
             dataset: dataset.to_string(),

@@ -96,7 +96,8 @@ impl Plugin {
 
         // A throwaway instance reads the manifest; run instances are made per worker.
         let limits = options.limits;
-        let (mut store, bindings) = new_instance(&pre, &limits).map_err(instantiate_error)?;
+        let (mut store, bindings) =
+            new_instance(&pre, &limits, SandboxState::new(&limits)).map_err(instantiate_error)?;
         let described = bindings
             .describe(&mut store)
             .map_err(|e| PluginError::Instantiate {
@@ -124,13 +125,8 @@ impl Plugin {
 
     /// A fresh instance with its own memory, limits and captured output.
     pub fn instantiate(&self) -> wasmtime::Result<PluginInstance<'_>> {
-        let parts = new_instance(&self.pre, &self.limits)?;
-        Ok(PluginInstance::new(
-            &self.manifest,
-            &self.path,
-            self.limits,
-            parts,
-        ))
+        let parts = new_instance(&self.pre, &self.limits, SandboxState::new(&self.limits))?;
+        Ok(PluginInstance::new(self, parts))
     }
 }
 
@@ -141,12 +137,7 @@ impl Plugin {
         if !wasmtime::Engine::same(idle.store.engine(), self.pre.engine()) {
             return self.instantiate();
         }
-        Ok(PluginInstance::new(
-            &self.manifest,
-            &self.path,
-            self.limits,
-            (idle.store, idle.bindings),
-        ))
+        Ok(PluginInstance::new(self, (idle.store, idle.bindings)))
     }
 }
 
@@ -180,8 +171,9 @@ fn read_component(path: &Path, expected: Option<&str>) -> Result<(Vec<u8>, Strin
 fn new_instance(
     pre: &BindingsPre,
     limits: &Limits,
+    state: SandboxState,
 ) -> wasmtime::Result<(Store<SandboxState>, Bindings)> {
-    let mut store = Store::new(pre.engine(), SandboxState::new(limits));
+    let mut store = Store::new(pre.engine(), state);
     store.limiter(|state| &mut state.limiter);
     store.epoch_deadline_trap();
     // What a plugin returns lives in its memory, so its memory cap bounds what one call can

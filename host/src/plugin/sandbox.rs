@@ -21,6 +21,10 @@ pub struct Limits {
     pub max_memory: usize,
     /// Bytes of stdout and of stderr kept for the log (the rest is counted, not stored).
     pub max_log: usize,
+    /// Linear memory past which an instance is replaced by a fresh one before its next call.
+    /// Memory never shrinks, and some guests' heaps grow with every batch (CPython's inside
+    /// componentize-py does): without this, a long run would end at `max_memory`.
+    pub recycle_above: usize,
     /// How the caller's users change these limits, named when one is exceeded.
     pub names: LimitNames,
 }
@@ -39,6 +43,7 @@ impl Default for Limits {
             call_timeout: Duration::from_secs(60),
             max_memory: 1 << 30,
             max_log: 64 << 10,
+            recycle_above: 128 << 20,
             names: LimitNames {
                 timeout: "the plugin time limit",
                 memory: "the plugin memory limit",
@@ -58,8 +63,19 @@ pub struct SandboxState {
 
 impl SandboxState {
     pub fn new(limits: &Limits) -> Self {
-        let stdout = CappedLog::new(limits.max_log);
-        let stderr = CappedLog::new(limits.max_log);
+        Self::with_logs(
+            limits,
+            CappedLog::new(limits.max_log),
+            CappedLog::new(limits.max_log),
+        )
+    }
+
+    /// A fresh state that writes to `previous`'s logs, for an instance replacing another.
+    pub fn sharing_logs(limits: &Limits, previous: &SandboxState) -> Self {
+        Self::with_logs(limits, previous.stdout.clone(), previous.stderr.clone())
+    }
+
+    fn with_logs(limits: &Limits, stdout: CappedLog, stderr: CappedLog) -> Self {
         // `WasiCtxBuilder::new()` grants nothing: no preopened directories, no env or args,
         // stdin closed, no network; only the output streams are redirected.
         let wasi = WasiCtx::builder()
@@ -75,6 +91,7 @@ impl SandboxState {
             limiter: MemoryLimiter {
                 max: limits.max_memory,
                 denied: false,
+                size: 0,
             },
             stdout,
             stderr,
@@ -96,6 +113,8 @@ impl WasiView for SandboxState {
 pub struct MemoryLimiter {
     max: usize,
     pub denied: bool,
+    /// Bytes of linear memory the instance has grown to.
+    pub size: usize,
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
@@ -107,6 +126,9 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max;
         self.denied |= !allowed;
+        if allowed {
+            self.size = self.size.max(desired);
+        }
         Ok(allowed)
     }
 

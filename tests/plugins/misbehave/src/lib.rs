@@ -94,6 +94,11 @@ impl Plugin for Misbehave {
                     std::hint::black_box(&hoard);
                 }
             }
+            "leak" => {
+                // 8 MiB never freed per call, written so the memory really grows: a heap that
+                // only grows, like CPython's inside some components.
+                std::mem::forget(std::hint::black_box(vec![1u8; 8 << 20]));
+            }
             "error" => return Err("deliberate error from the plugin".into()),
             "bad-offsets" => {
                 columns[0] = Column {
