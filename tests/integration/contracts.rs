@@ -1,6 +1,7 @@
 //! Contract versions side by side: a 0.1 plugin (tests/plugins/misbehave) and a 0.2 one
 //! (tests/plugins/contract-v0-2, byte buffers) load in the same host and mean the same, and a
-//! 0.2 buffer that is not a whole number of values is refused with the column named.
+//! 0.2 buffer that is not a whole number of values is refused with the column named. The
+//! host's kernels give the same bytes as the plugin's own code, and refuse malformed buffers.
 
 use crate::harness::*;
 
@@ -15,14 +16,22 @@ fn a_0_1_and_a_0_2_plugin_write_the_same_datasets() {
     let dir = tempfile::tempdir().unwrap();
     let input = misbehave_events(dir.path(), 300);
     let (v0_1, v0_2) = (dir.path().join("v0_1"), dir.path().join("v0_2"));
+    let through_kernels = dir.path().join("kernels");
     rechost(misbehave_args(&input, &v0_1, "ok", &["--quiet"])).assert_ok();
     run_v0_2(&input, &v0_2, "ok").assert_ok();
+    run_v0_2(&input, &through_kernels, "kernels").assert_ok();
     for file in ["personalize-dataset.csv", "personalize-dataset.parquet"] {
         let path = |root: &std::path::Path| root.join("out").join(file);
+        let expected = std::fs::read(path(&v0_1)).unwrap();
         assert_eq!(
             std::fs::read(path(&v0_2)).unwrap(),
-            std::fs::read(path(&v0_1)).unwrap(),
+            expected,
             "{file} differs between the contract versions"
+        );
+        assert_eq!(
+            std::fs::read(path(&through_kernels)).unwrap(),
+            expected,
+            "{file} differs when made by the host's kernels"
         );
     }
     let rows = read_csv(&v0_2.join("out/personalize-dataset.csv"));
@@ -60,6 +69,21 @@ fn byte_buffers_that_are_not_whole_values_are_refused() {
         ],
     );
     assert!(!out.join("out").exists(), "a refused batch wrote a dataset");
+}
+
+#[test]
+fn a_kernel_called_with_a_malformed_bitmap_stops_the_run_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = misbehave_events(dir.path(), 20);
+    let out = dir.path().join("out");
+    run_v0_2(&input, &out, "bad-kernel-call").assert_failed_with(
+        1,
+        &[
+            "contract-v0-2",
+            "rechost kernel filter-utf8: keep has 0 bytes, 20 rows need 3",
+        ],
+    );
+    assert!(!out.join("out").exists(), "a failed batch wrote a dataset");
 }
 
 #[test]

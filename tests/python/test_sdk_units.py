@@ -65,7 +65,7 @@ def test_coalesce_and_select_equal_a_row_by_row_reading(rp, data):
     mask = rp.Mask.of(keep)
     picked = merged.select(mask)
     assert picked.values() == [v for v, k in zip(expected, keep) if k]
-    # The mask's runs are computed once and reused by a second column.
+    # The mask's bitmap is packed once and reused by a second column.
     assert input.utf8("b").select(mask).values() == [v for v, k in zip(b, keep) if k]
     # What a plugin returns reads back the same (offsets from 0, validity only with NULLs).
     back = rp.Input(rp.batch_of(picked.rows, picked), ["p"]).utf8("p")

@@ -7,12 +7,10 @@ Python loop per row. `Mask` wraps flags and combines them a batch at a time thro
 arithmetic, which CPython runs in C too.
 """
 
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 
 # EXPAND[b]: the 8 flags of bitmap byte b, row order (least significant bit first).
 EXPAND = tuple(bytes((b >> k) & 1 for k in range(8)) for b in range(256))
-# PACK[flags]: the bitmap byte of 8 flags.
-PACK = {flags: b for b, flags in enumerate(EXPAND)}
 # Swaps flags 0 <-> 1 (any other byte value is never produced).
 _NOT = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 # Turns any byte into a flag (0 -> 0, anything else -> 1).
@@ -27,29 +25,18 @@ def expand(bitmap, rows):
 
 
 def pack(flags):
-    """The bitmap of `flags` (0/1 bytes), padded with zero bits to whole bytes."""
-    rows = len(flags)
-    padded = bytes(flags) + bytes(-rows % 8)
-    chunks = map(padded.__getitem__, map(slice, range(0, rows, 8), range(8, rows + 8, 8)))
-    return bytes(map(PACK.__getitem__, chunks))
+    """The bitmap of `flags` (0/1 bytes), padded with zero bits to whole bytes.
 
-
-def runs(flags):
-    """Runs of equal bytes as `(bounds, values)`: run k covers rows `bounds[k]` up to
-    `bounds[k + 1]` and holds byte `values[k]`; `bounds` ends with `len(flags)`. `flags` holds
-    one small value per row (a flag, or a state below 255).
-
-    Each row is XORed with the row before it in one big-int operation (row -1 holds 255, which
-    no row holds, so row 0 always starts a run): a nonzero byte starts a run, and `compress`
-    picks those rows out in C. No object is made per row, only per run.
+    Read as one big integer, every 8 flags are an 8-byte lane with its flags at bits 0, 8, ...,
+    56; three shift-ORs gather them into the lane's first byte, and bits moved from a
+    neighbouring lane only ever land in upper bytes, which are dropped.
     """
-    rows = len(flags)
-    bits = int.from_bytes(flags, "little")
-    starts = (bits ^ ((bits << 8) | 255)).to_bytes(rows + 1, "little")[:rows]
-    bounds = list(compress(range(rows), starts))
-    values = bytes(map(flags.__getitem__, bounds))
-    bounds.append(rows)
-    return bounds, values
+    padded = bytes(flags) + bytes(-len(flags) % 8)
+    lanes = int.from_bytes(padded, "little")
+    lanes |= lanes >> 7
+    lanes |= lanes >> 14
+    lanes |= lanes >> 28
+    return lanes.to_bytes(len(padded), "little")[::8]
 
 
 def with_nones(values, flags):
@@ -71,17 +58,17 @@ class Mask:
     derived from it is computed once.
     """
 
-    __slots__ = ("flags", "_selected_runs")
+    __slots__ = ("flags", "_bitmap")
 
     def __init__(self, flags):
         self.flags = bytes(flags).translate(TO_FLAG)
-        self._selected_runs = None
+        self._bitmap = None
 
     @classmethod
     def _of(cls, flags):
         mask = cls.__new__(cls)
         mask.flags = flags
-        mask._selected_runs = None
+        mask._bitmap = None
         return mask
 
     @classmethod
@@ -124,15 +111,12 @@ class Mask:
         """The values of the selected rows, in order (`values` has one entry per row)."""
         return list(compress(values, self.flags))
 
-    def selected_runs(self):
-        """`(starts, ends)`: the selected rows as runs of consecutive rows, `starts[k]` up to
-        `ends[k]`. Computed once per mask (a mask never changes), since one mask usually
-        selects from several columns."""
-        if self._selected_runs is None:
-            bounds, values = runs(self.flags)
-            self._selected_runs = (list(compress(bounds, values)),
-                                   list(compress(islice(bounds, 1, None), values)))
-        return self._selected_runs
+    def bitmap(self):
+        """The mask bit-packed like a validity bitmap, as the host's kernels take it. Computed
+        once per mask (a mask never changes), since one mask usually selects several columns."""
+        if self._bitmap is None:
+            self._bitmap = pack(self.flags)
+        return self._bitmap
 
     def indices(self):
         return self.select(range(len(self.flags)))

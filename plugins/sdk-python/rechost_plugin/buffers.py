@@ -38,10 +38,9 @@ def to_bytes(typecode, values):
     return values.tobytes()
 
 
-def differences(offsets):
-    """`offsets[i + 1] - offsets[i]` for every i, as s32 lanes: one big-int subtraction.
-    Exact because offsets never decrease, so no lane borrows from the next."""
-    data = offsets.tobytes()
+def differences(data):
+    """`offsets[i + 1] - offsets[i]` for every i of an offsets buffer, as s32 lanes: one big-int
+    subtraction. Exact because offsets never decrease, so no lane borrows from the next."""
     difference = int.from_bytes(data[4:], "little") - int.from_bytes(data[:-4], "little")
     return difference.to_bytes(len(data) - 4, "little")
 
@@ -53,17 +52,3 @@ def nonzero_lanes(data, width):
     for shift in range(8, 8 * width, 8):
         combined |= bits >> shift  # a lane's upper bytes onto its first byte
     return combined.to_bytes(len(data), "little")[::width]
-
-
-# For each bitmap byte: its eight rows as s32 lanes, all ones where the bit is set.
-_LANES_OF_BITS = tuple(b"".join(b"\xff" * 4 if bits >> k & 1 else bytes(4) for k in range(8))
-                       for bits in range(256))
-
-
-def choose_lanes(bitmap, rows, if_true, if_false):
-    """Per s32 lane (row): `if_true`'s where bit-packed `bitmap` is set, else `if_false`'s."""
-    # One lookup per 8 rows builds the lane mask; masking never carries between lanes.
-    lanes = b"".join(map(_LANES_OF_BITS.__getitem__, bitmap))[:4 * rows]
-    mask = int.from_bytes(lanes, "little")
-    picked = (int.from_bytes(if_true, "little") & mask) | (int.from_bytes(if_false, "little") & ~mask)
-    return picked.to_bytes(4 * rows, "little")

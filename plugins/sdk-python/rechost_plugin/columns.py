@@ -1,19 +1,18 @@
 """Typed readers over the input batch, decoded a column at a time.
 
-Every method works on a whole column with C-level primitives (`map`, `compress`, `accumulate`,
-runs of rows, big-int masks), never a Python function call per row. Text columns stay offsets +
-bytes: `select` and `coalesce` compute the new offsets from lengths and copy the bytes of each
-run of consecutive rows at once, so no per-row `bytes` object is made unless asked for
-(`values()`, `bytes()`). Values of NULL rows are `None`; `valid` masks the non-NULL rows.
+Every method works on a whole column, never a Python function call per row: selections,
+coalesce and floor division are the host's kernels (native code, see `kernels`), the rest
+C-level primitives (`map`, `compress`, big-int masks). Text columns stay offsets + bytes, so no
+per-row `bytes` object is made unless asked for (`values()`, `bytes()`). Values of NULL rows are
+`None`; `valid` masks the non-NULL rows.
 """
 
 from array import array
-from itertools import accumulate, compress, islice, repeat
-from operator import floordiv, getitem
+from itertools import compress, islice
 
-from .bits import TO_FLAG, Mask, expand, pack, runs, with_nones
-from .buffers import (FLOAT64, INT64, OFFSET, choose_lanes, differences, nonzero_lanes, numbers,
-                      to_bytes)
+from . import kernels
+from .bits import Mask, expand, pack, with_nones
+from .buffers import FLOAT64, INT64, OFFSET, differences, nonzero_lanes, numbers
 from .wit_types import columns as wit
 
 _DATA_TYPE_NAMES = {
@@ -53,17 +52,15 @@ class Input:
 
     def utf8(self, key):
         column = self._column(key, wit.Values_Utf8)
-        values = column.values.value
-        offsets = numbers(OFFSET, values.offsets)
-        return Utf8Column(offsets, values.data, column.validity, self.rows)
+        return Utf8Column(column.values.value, column.validity, self.rows)
 
     def int64(self, key):
         column = self._column(key, wit.Values_Int64)
-        return Int64Column(numbers(INT64, column.values.value), column.validity, self.rows)
+        return Int64Column(column.values.value, column.validity, self.rows)
 
     def float64(self, key):
         column = self._column(key, wit.Values_Float64)
-        return Float64Column(numbers(FLOAT64, column.values.value), column.validity, self.rows)
+        return Float64Column(column.values.value, column.validity, self.rows)
 
     def boolean(self, key):
         column = self._column(key, wit.Values_Boolean)
@@ -71,17 +68,13 @@ class Input:
 
     def timestamp(self, key):
         column = self._column(key, wit.Values_Timestamp)
-        return TimestampColumn(numbers(INT64, column.values.value), column.validity, self.rows)
+        return TimestampColumn(column.values.value, column.validity, self.rows)
 
 
 def _selected_validity(valid, mask):
     """The validity bitmap of the rows `mask` selects (None: no NULL among them)."""
     flags = bytes(compress(valid.flags, mask.flags))
     return None if flags.count(0) == 0 else pack(flags)
-
-
-# A coalesce's pick flag (1: first column, 0: second) as a `_copy_runs` state.
-_PICK_STATES = bytes.maketrans(b"\x00\x01", b"\x01\x02")
 
 
 class _Column:
@@ -111,62 +104,28 @@ class _Column:
             raise ValueError(f"mask of {len(mask)} rows applied to a column of {self.rows}")
 
 
-def _copy_runs(states, sources):
-    """The bytes of every row whose state is not 0, in row order, read from the column
-    `sources[state - 1]`: copied a run of rows with one state at a time, all in C."""
-    bounds, values = runs(states)
-    live = values.translate(TO_FLAG)
-    picked = bytes(compress(values, live))
-    offsets = (None, *(column.offsets for column in sources))
-    datas = (None, *(column.data for column in sources))
-    first = map(getitem, map(offsets.__getitem__, picked), compress(bounds, live))
-    last = map(getitem, map(offsets.__getitem__, picked),
-               compress(islice(bounds, 1, None), live))
-    return b"".join(map(getitem, map(datas.__getitem__, picked), map(slice, first, last)))
-
-
 class Utf8Column(_Column):
-    def __init__(self, offsets, data, validity, rows):
+    def __init__(self, values, validity, rows):
+        """`values`: the contract's `utf8-values` (offsets and data as bytes)."""
         super().__init__(validity, rows)
-        if len(offsets) != rows + 1:
-            raise ValueError(f"utf8 column has {len(offsets)} offsets for {rows} rows")
-        self._offsets = offsets if isinstance(offsets, array) else array(OFFSET, offsets)
-        self._data = data
-        self._length_lanes = None
-        self._picks = None
-
-    @classmethod
-    def _coalesced(cls, first, second, validity, lengths):
-        """Row i of `first` where it is valid, else of `second`; bytes are copied only when
-        read, so a coalesce that is then selected copies only the selected rows, once."""
-        column = cls.__new__(cls)
-        _Column.__init__(column, validity, first.rows)
-        column._offsets = column._data = None
-        column._length_lanes = lengths
-        column._picks = (first.valid.flags, second, first)  # flag 1: first
-        return column
+        if len(values.offsets) != 4 * (rows + 1):
+            raise ValueError(f"utf8 column has {len(values.offsets) // 4} offsets for {rows} rows")
+        self._values = values
+        self._offsets = None
 
     @property
     def offsets(self):
         if self._offsets is None:
-            self._offsets = array(OFFSET, accumulate(self.lengths(), initial=0))
+            self._offsets = numbers(OFFSET, self._values.offsets)
         return self._offsets
 
     @property
     def data(self):
-        if self._data is None:
-            flags, second, first = self._picks
-            self._data = _copy_runs(flags.translate(_PICK_STATES), (second, first))
-        return self._data
-
-    def _lengths_as_bytes(self):
-        if self._length_lanes is None:
-            self._length_lanes = differences(self.offsets)
-        return self._length_lanes
+        return self._values.data
 
     def lengths(self):
         """Byte length of every row (0 for NULL rows the host sends), as an array."""
-        return numbers(OFFSET, self._lengths_as_bytes())
+        return numbers(OFFSET, differences(self._values.offsets))
 
     def raw(self):
         """Every row's bytes (NULL rows included, as stored), without decoding."""
@@ -190,24 +149,14 @@ class Utf8Column(_Column):
 
     def non_empty(self):
         """Mask of rows neither NULL nor empty (from the offsets, no slicing)."""
-        return self.valid & Mask._of(nonzero_lanes(self._lengths_as_bytes(), 4))
+        lengths = differences(self._values.offsets)
+        return self.valid & Mask._of(nonzero_lanes(lengths, 4))
 
     def select(self, mask):
-        """The rows `mask` selects: offsets from their lengths, bytes copied a run at a time."""
+        """The rows `mask` selects."""
         self._check(mask)
-        if self._data is None and self._picks is not None:
-            # A coalesce not read yet: copy the selected rows straight from its two columns.
-            flags, second, first = self._picks
-            keep = int.from_bytes(mask.flags, "little")
-            states = keep + (keep & int.from_bytes(flags, "little"))  # 0, 1: second, 2: first
-            out = _copy_runs(states.to_bytes(self.rows, "little"), (second, first))
-        else:
-            offsets, data = self.offsets, self.data
-            starts, ends = mask.selected_runs()
-            out = b"".join(map(data.__getitem__, map(slice, map(offsets.__getitem__, starts),
-                                                     map(offsets.__getitem__, ends))))
-        new_offsets = array(OFFSET, accumulate(compress(self.lengths(), mask.flags), initial=0))
-        return Utf8Column(new_offsets, out, self._select_validity(mask), len(new_offsets) - 1)
+        values = kernels.filter_utf8(self._values, mask.bitmap())
+        return Utf8Column(values, self._select_validity(mask), mask.count())
 
     def coalesce(self, other):
         """SQL coalesce(self, other): this row's value where it is not NULL, else other's."""
@@ -215,40 +164,33 @@ class Utf8Column(_Column):
             raise ValueError(f"coalesce of columns of {self.rows} and {other.rows} rows")
         if self.validity is None:
             return self
-        mine = self.valid
-        lengths = choose_lanes(self.validity, self.rows, self._lengths_as_bytes(),
-                               other._lengths_as_bytes())
-        valid = mine | other.valid
+        values = kernels.choose_utf8(self.validity, self._values, other._values)
+        valid = self.valid | other.valid
         validity = None if valid.count() == self.rows else pack(valid.flags)
-        return Utf8Column._coalesced(self, other, validity, lengths)
+        return Utf8Column(values, validity, self.rows)
 
     def finish(self):
         """The column for an output batch."""
-        offsets = self.offsets.tobytes()
-        return wit.Column(self.validity, wit.Values_Utf8(wit.Utf8Values(offsets, self.data)))
+        return wit.Column(self.validity, wit.Values_Utf8(self._values))
 
 
 class Int64Column(_Column):
     _variant = wit.Values_Int64
     _typecode = INT64
 
-    def __init__(self, values, validity, rows):
+    def __init__(self, data, validity, rows):
+        """`data`: the contract's buffer, 8 little-endian bytes per row."""
         super().__init__(validity, rows)
-        self._values = values
-        self._selection = None  # (values, flags) of a select not read yet
+        if len(data) != 8 * rows:
+            raise ValueError(f"{self._variant.__name__} column has {len(data)} bytes for {rows} rows")
+        self._data = data
+        self._values = None
 
     @property
     def _raw(self):
         if self._values is None:
-            self._values = array(self._typecode, self._iter())
+            self._values = numbers(self._typecode, self._data)
         return self._values
-
-    def _iter(self):
-        """The values in order, without building them when a select is pending."""
-        if self._values is None:
-            values, flags = self._selection
-            return compress(values, flags)
-        return iter(self._values)
 
     def raw(self):
         """Every row's value (NULL rows hold an unspecified number)."""
@@ -258,14 +200,13 @@ class Int64Column(_Column):
         return self._nulled(self._raw)
 
     def select(self, mask):
-        """The rows `mask` selects; picked when read, so `select(...).seconds()` is one pass."""
+        """The rows `mask` selects."""
         self._check(mask)
-        column = type(self)(None, self._select_validity(mask), mask.count())
-        column._selection = (self._raw, mask.flags)
-        return column
+        data = kernels.filter_fixed64(self._data, mask.bitmap())
+        return type(self)(data, self._select_validity(mask), mask.count())
 
     def finish(self):
-        return wit.Column(self.validity, self._variant(to_bytes(self._typecode, self._raw)))
+        return wit.Column(self.validity, self._variant(self._data))
 
 
 class Float64Column(Int64Column):
@@ -280,8 +221,7 @@ class TimestampColumn(Int64Column):
 
     def seconds(self):
         """An int64 column of whole seconds, floored (also before 1970)."""
-        values = array(INT64, map(floordiv, self._iter(), repeat(1_000_000)))
-        return Int64Column(values, self.validity, self.rows)
+        return Int64Column(kernels.floor_divide(self._data, 1_000_000), self.validity, self.rows)
 
     def raw_seconds(self):
         """`seconds()` as a list (NULL rows hold an unspecified number)."""
@@ -309,8 +249,8 @@ class BoolColumn(_Column):
 
     def select(self, mask):
         self._check(mask)
-        flags = bytes(compress(self._set().flags, mask.flags))
-        return BoolColumn(pack(flags), self._select_validity(mask), len(flags))
+        bits = kernels.filter_bits(self.bits, self.rows, mask.bitmap())
+        return BoolColumn(bits, self._select_validity(mask), mask.count())
 
     def finish(self):
         return wit.Column(self.validity, wit.Values_Boolean(self.bits))

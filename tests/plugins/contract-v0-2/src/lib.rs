@@ -1,7 +1,9 @@
 //! A plugin on contract 0.2 (`wit/0.2/plugin.wit`: every buffer is little-endian bytes), with
 //! the manifest of the `misbehave` plugin so the two can run on the same input. With
-//! `mode=ok` it copies `id` and `ts` (as epoch seconds) to its one dataset; the other modes
-//! return byte buffers that are not a whole number of values. WebAssembly only.
+//! `mode=ok` it copies `id` and `ts` (as epoch seconds) to its one dataset; `mode=kernels`
+//! does the same through the host's kernels, and `mode=bad-kernel-call` calls one with a bitmap
+//! too short for the rows; the other modes return byte buffers that are not a whole number of
+//! values. WebAssembly only.
 #![cfg(target_family = "wasm")]
 
 wit_bindgen::generate!({
@@ -11,6 +13,7 @@ wit_bindgen::generate!({
 
 use exports::rechost::plugin::plugin::Guest;
 use rechost::plugin::columns::{Batch, Column, TransformOutput, Utf8Values, Values};
+use rechost::plugin::kernels;
 use rechost::plugin::types::{
     ColumnSpec, DataType, DatasetKind, DatasetSpec, Manifest, OptionSpec, Reduction, SourceSpec,
 };
@@ -56,7 +59,7 @@ impl Guest for BytesContract {
             recommenders: vec![],
             options: vec![OptionSpec {
                 name: "mode".into(),
-                description: "ok, ragged-int64, ragged-offsets".into(),
+                description: "ok, kernels, bad-kernel-call, ragged-int64, ragged-offsets".into(),
                 default_value: "ok".into(),
             }],
         }
@@ -83,24 +86,38 @@ impl Guest for BytesContract {
             .collect();
         match mode {
             "ok" => {}
+            "kernels" => {
+                let every_row = vec![0xff; (input.rows as usize).div_ceil(8)];
+                let kept = kernels::filter_utf8(&Utf8Values { offsets, data }, &every_row);
+                let seconds = kernels::floor_divide(&micros, 1_000_000);
+                return Ok(output(input.rows, kept, ts.validity, seconds));
+            }
+            "bad-kernel-call" => {
+                kernels::filter_utf8(&Utf8Values { offsets, data }, &[]);
+                return Err("the host accepted a bitmap too short for the rows".into());
+            }
             "ragged-int64" => drop(seconds.pop()),
             "ragged-offsets" => offsets.extend([0, 0]),
             other => return Err(format!("unknown mode {other}")),
         }
-        let id = Column {
-            validity: None,
-            values: Values::Utf8(Utf8Values { offsets, data }),
-        };
-        let seconds = Column {
-            validity: ts.validity,
-            values: Values::Int64(seconds),
-        };
-        Ok(TransformOutput {
-            datasets: vec![Batch {
-                rows: input.rows,
-                columns: vec![id, seconds],
-            }],
-            dropped: vec![],
-        })
+        Ok(output(input.rows, Utf8Values { offsets, data }, ts.validity, seconds))
+    }
+}
+
+fn output(rows: u32, ids: Utf8Values, validity: Option<Vec<u8>>, seconds: Vec<u8>) -> TransformOutput {
+    let id = Column {
+        validity: None,
+        values: Values::Utf8(ids),
+    };
+    let seconds = Column {
+        validity,
+        values: Values::Int64(seconds),
+    };
+    TransformOutput {
+        datasets: vec![Batch {
+            rows,
+            columns: vec![id, seconds],
+        }],
+        dropped: vec![],
     }
 }
