@@ -1,6 +1,6 @@
 // Builders for output columns in the contract's layout, growing typed arrays (no per-value
-// objects) handed out as bytes. For large outputs prefer selecting input columns (`column.select(mask)`), which
-// copies consecutive rows at once.
+// objects) handed out as bytes. For large outputs prefer selecting input columns
+// (`column.select(mask)`), which the host's kernel does natively in a component.
 
 import { bytesOf } from "./bytes.js";
 import { Mask } from "./mask.js";
