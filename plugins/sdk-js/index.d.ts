@@ -1,6 +1,7 @@
-// Types of the rechost plugin SDK and of the contract's records (rechost:plugin@0.1.0, as
-// componentize-js maps them: lists of numbers are typed arrays, s64/u64 are BigInt, options are
-// `undefined` when absent, variants are `{ tag, val }`).
+// Types of the rechost plugin SDK and of the contract's records (rechost:plugin@0.2.0, as
+// componentize-js maps them: every column buffer is bytes, a Uint8Array of little-endian
+// numbers; s64/u64 are BigInt, options are `undefined` when absent, variants are
+// `{ tag, val }`). The SDK's columns read the bytes as typed arrays.
 
 // ---- The contract's records (wit/plugin.wit) ----
 
@@ -52,14 +53,21 @@ export interface Manifest {
   recommenders: RecommenderSpec[];
   options: OptionSpec[];
 }
+/** Strings: `offsets` holds rows + 1 little-endian s32 (4 bytes each), `data` the UTF-8. */
+export interface Utf8Values {
+  offsets: Uint8Array;
+  data: Uint8Array;
+}
 export type Values =
-  | { tag: "utf8"; val: { offsets: Int32Array; data: Uint8Array } }
-  | { tag: "int64"; val: BigInt64Array }
-  | { tag: "float64"; val: Float64Array }
+  | { tag: "utf8"; val: Utf8Values }
+  /** Little-endian s64, 8 bytes per row. */
+  | { tag: "int64"; val: Uint8Array }
+  /** Little-endian binary64, 8 bytes per row. */
+  | { tag: "float64"; val: Uint8Array }
   /** Bit-packed, least significant bit first. */
   | { tag: "boolean"; val: Uint8Array }
-  /** Microseconds since the Unix epoch, UTC. */
-  | { tag: "timestamp"; val: BigInt64Array };
+  /** Microseconds since the Unix epoch, UTC: little-endian s64. */
+  | { tag: "timestamp"; val: Uint8Array };
 export interface Column {
   /** Bit-packed, 1 = valid; undefined: no NULLs. */
   validity?: Uint8Array;
@@ -79,7 +87,7 @@ export interface TransformOutput {
 }
 
 /** The WIT package this SDK bundles. */
-export const CONTRACT: "rechost:plugin@0.1.0";
+export const CONTRACT: "rechost:plugin@0.2.0";
 
 // ---- Manifest helpers ----
 
@@ -119,7 +127,7 @@ export function manifest(fields: {
 
 /**
  * A row selection, 32 rows per word: combine with and/or/andNot/not, apply with select().
- * A mask is a value: do not change its words once made (its runs are computed once).
+ * A mask is a value: do not change its words once made (its count is computed once).
  */
 export class Mask {
   constructor(words: Uint32Array, rows: number);
@@ -137,11 +145,10 @@ export class Mask {
   count(): number;
   isAll(): boolean;
   indices(): Int32Array;
-  /** Runs of equal bits: run k is rows bounds[k] up to bounds[k + 1], bit `first` for even k. */
-  boundaries(): { bounds: Int32Array; first: 0 | 1 };
-  /** The selected rows as runs of consecutive rows: starts[k] up to ends[k]. */
-  runs(): { starts: Int32Array; ends: Int32Array };
+  /** The contract's bitmap layout (ceil(rows / 8) bytes), a copy. */
   toBitmap(): Uint8Array;
+  /** The same bytes as a view of the words, for a kernel's argument. */
+  bitmap(): Uint8Array;
 }
 
 // ---- Input columns ----
@@ -178,9 +185,11 @@ export class Utf8Column extends BaseColumn<string> {
   readonly data: Uint8Array;
   /** Rows neither NULL nor empty. */
   nonEmpty(): Mask;
-  /** The rows `mask` selects, as a new column (bytes copied a run of rows at a time). */
+  /** From the contract's utf8-values. */
+  static fromBytes(values: Utf8Values, validity: Uint8Array | undefined, rows: number): Utf8Column;
+  /** The rows `mask` selects, as a new column (the host's filter kernel in a component). */
   select(mask: Mask): Utf8Column;
-  /** SQL coalesce(this, other). */
+  /** SQL coalesce(this, other) (the host's choose kernel in a component). */
   coalesce(other: Utf8Column): Utf8Column;
 }
 
@@ -194,7 +203,8 @@ export class Int64Column extends BaseColumn<number> {
 
 /** Microseconds since the Unix epoch, UTC. */
 export class TimestampColumn extends Int64Column {
-  /** Whole seconds, floored (pre-1970 values round down, unlike BigInt division). */
+  /** Whole seconds, floored (pre-1970 values round down, unlike BigInt division): the host's
+   * floor-divide kernel in a component. */
   seconds(): Int64Column;
 }
 

@@ -1,8 +1,8 @@
 // Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions: the JavaScript
 // port of plugins/media (same manifest, byte-identical datasets).
 //
-// Every step works on whole columns (masks, selections of consecutive rows), never a function
-// call per row: the JS engine inside a component is an interpreter.
+// Every step works on whole columns (masks; selections the host runs natively), never a
+// function call per row: the JS engine inside a component is an interpreter.
 
 import * as rp from "rechost-plugin";
 

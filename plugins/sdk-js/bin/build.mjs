@@ -4,13 +4,15 @@
 // `jco componentize` with what a rechost plugin needs, from the toolchain pinned in this
 // package (offline once `npm ci` ran):
 // - `--bundle`, with `rechost-plugin` resolved to this SDK, so local modules and the SDK are
-//   inlined (componentize-js takes exactly one module);
+//   inlined (componentize-js takes exactly one module); the condition "rechost-component"
+//   makes the SDK's `#kernels` the host's kernels (the contract import, left external for
+//   componentize-js), where node gets the JS reference;
 // - `-d all`: no WASI feature linked (without it the component imports wasi:http, which the
 //   host does not provide);
 // - never `--aot` (it downloads a tool);
 // - the WIT bundled in this package, world `domain-plugin`.
 // It refuses a toolchain other than the pinned one, and checks that the component imports
-// nothing but the contract.
+// nothing but the contract's kernels.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,6 +24,9 @@ import { fileURLToPath } from "node:url";
 const SDK = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WIT = join(SDK, "wit");
 const WORLD = "domain-plugin";
+// The kernels interface, and the contract's type-only interfaces it and the export use.
+const KERNELS = /^rechost:plugin\/kernels@0\.2\.\d+$/;
+const CONTRACT_IMPORT = /^rechost:plugin\/(kernels|columns|types)@0\.2\.\d+$/;
 // The toolchain this SDK is tested with; package.json pins the same versions.
 const PINNED = {
   "@bytecodealliance/jco": "1.35.0",
@@ -78,7 +83,13 @@ export function build(entry, out) {
   try {
     const config = join(work, "bundle.config.mjs");
     const sdkEntry = join(SDK, "src", "index.js");
-    writeFileSync(config, `export default { resolve: { alias: { "rechost-plugin": ${JSON.stringify(sdkEntry)} } } };\n`);
+    writeFileSync(config, `export default {
+  external: [${KERNELS}],
+  resolve: {
+    alias: { "rechost-plugin": ${JSON.stringify(sdkEntry)} },
+    conditionNames: ["rechost-component", "import", "module", "default"],
+  },
+};\n`);
     const result = jco(jcoBin, [
       "componentize", resolve(entry), "--bundle", "--bundle-config", config,
       "--wit", WIT, "--world-name", WORLD, "-d", "all", "-o", resolve(out),
@@ -93,12 +104,15 @@ export function build(entry, out) {
   return out;
 }
 
-/** The host links no WASI for plugins: a component importing it would be refused at load. */
+/**
+ * The host links no WASI for plugins, only the contract's kernels (and its types): a
+ * component importing anything else would be refused at load.
+ */
 function checkImports(jcoBin, out) {
   const result = jco(jcoBin, ["wit", resolve(out)]);
   if (result.status !== 0) throw new BuildError(`jco wit ${out} failed:\n${result.stderr}`);
-  const imports = result.stdout.split("\n").filter((l) => /^\s*import /.test(l)).map((l) => l.trim());
-  const foreign = imports.filter((l) => !l.startsWith("import rechost:plugin/"));
+  const imports = result.stdout.split("\n").flatMap((l) => /^\s*import (.*?);?$/.exec(l)?.[1] ?? []);
+  const foreign = imports.filter((name) => !CONTRACT_IMPORT.test(name));
   if (foreign.length > 0) {
     throw new BuildError(`${out} imports ${foreign.join(", ")}; rechost plugins may import nothing else`);
   }

@@ -1,7 +1,8 @@
 // Builders for output columns in the contract's layout, growing typed arrays (no per-value
-// objects). For large outputs prefer selecting input columns (`column.select(mask)`), which
-// copies consecutive rows at once.
+// objects) handed out as bytes. For large outputs prefer selecting input columns
+// (`column.select(mask)`), which the host's kernel does natively in a component.
 
+import { bytesOf } from "./bytes.js";
 import { Mask } from "./mask.js";
 import { remember } from "./rows.js";
 
@@ -66,7 +67,8 @@ export class Utf8Builder {
   finish() {
     const offsets = this.offsets.slice(0, this.rows + 1);
     const data = this.data.slice(0, offsets[this.rows]);
-    const column = { validity: this.validity.finish(), values: { tag: "utf8", val: { offsets, data } } };
+    const val = { offsets: bytesOf(offsets), data };
+    const column = { validity: this.validity.finish(), values: { tag: "utf8", val } };
     return remember(column, this.rows);
   }
 }
@@ -101,7 +103,7 @@ class Int64LikeBuilder {
   }
 
   finish() {
-    const values = new BigInt64Array(this.halves.buffer.slice(0, 8 * this.rows));
+    const values = new Uint8Array(this.halves.buffer.slice(0, 8 * this.rows));
     return remember({ validity: this.validity.finish(), values: { tag: this.tag, val: values } }, this.rows);
   }
 }
@@ -138,7 +140,7 @@ export class Float64Builder {
   }
 
   finish() {
-    const values = this.values.slice(0, this.rows);
+    const values = bytesOf(this.values.slice(0, this.rows));
     return remember({ validity: this.validity.finish(), values: { tag: "float64", val: values } }, this.rows);
   }
 }
@@ -193,5 +195,6 @@ export function constantUtf8(value, rows) {
       data.copyWithin(filled, 0, Math.min(filled, data.length - filled));
     }
   }
-  return remember({ validity: undefined, values: { tag: "utf8", val: { offsets, data } } }, rows);
+  const val = { offsets: bytesOf(offsets), data };
+  return remember({ validity: undefined, values: { tag: "utf8", val } }, rows);
 }

@@ -1,11 +1,16 @@
-// Typed readers over the input batch's columns. Each method works on a whole column with typed
-// arrays (bulk `set`/`subarray` copies of consecutive rows, masks 32 rows per word): the engine
-// inside a component interprets JS, so per-row calls and allocations are what cost.
+// Typed readers over the input batch's columns. The contract passes each buffer as bytes; a
+// column reads them through typed arrays. Whole-column work that copies rows (select,
+// coalesce, seconds) is a kernel (`#kernels`: the host's inside a component, whose JS engine
+// is an interpreter; a plain JS reference under node); what stays in JS works on masks, 32
+// rows per operation.
 
+import { chooseUtf8, filterBits, filterFixed64, filterUtf8, floorDivide } from "#kernels";
+import { bytesOf, typedView } from "./bytes.js";
 import { Mask } from "./mask.js";
 import { remember } from "./rows.js";
 
 const TWO32 = 4294967296;
+const MICROS_PER_SECOND = 1_000_000n;
 const decoder = new TextDecoder();
 
 /** The input batch: columns by position or (case-insensitive) source column name. */
@@ -37,19 +42,19 @@ export class Input {
 
   utf8(key) {
     const { validity, values } = this.#column(key, "utf8");
-    return new Utf8Column(values.val.offsets, values.val.data, validity, this.rows);
+    return Utf8Column.fromBytes(values.val, validity, this.rows);
   }
   int64(key) {
     const { validity, values } = this.#column(key, "int64");
-    return new Int64Column(values.val, validity, this.rows);
+    return new Int64Column(typedView(values.val, BigInt64Array, `column "${key}"`), validity, this.rows);
   }
   timestamp(key) {
     const { validity, values } = this.#column(key, "timestamp");
-    return new TimestampColumn(values.val, validity, this.rows);
+    return new TimestampColumn(typedView(values.val, BigInt64Array, `column "${key}"`), validity, this.rows);
   }
   float64(key) {
     const { validity, values } = this.#column(key, "float64");
-    return new Float64Column(values.val, validity, this.rows);
+    return new Float64Column(typedView(values.val, Float64Array, `column "${key}"`), validity, this.rows);
   }
   boolean(key) {
     const { validity, values } = this.#column(key, "boolean");
@@ -85,50 +90,13 @@ class BaseColumn {
 
   /** The validity bitmap of the rows `mask` selects (undefined: no NULL among them). */
   _selectedValidity(mask) {
-    if (this.validity === undefined) return undefined;
-    const valid = this.valid;
-    const selected = mask.count();
-    if (mask.and(valid).count() === selected) return undefined;
-    const out = Mask.none(selected);
-    const { starts, ends } = mask.runs();
-    for (let k = 0, j = 0; k < starts.length; k++) {
-      for (let row = starts[k]; row < ends[k]; row++, j++) {
-        if ((valid.words[row >>> 5] >>> (row & 31)) & 1) out.words[j >>> 5] |= 1 << (j & 31);
-      }
-    }
-    return out.toBitmap();
+    if (this.validity === undefined || mask.andNot(this.valid).count() === 0) return undefined;
+    return filterBits(this.validity, this.rows, mask.bitmap());
   }
 
   _finish(values) {
     return remember({ validity: this.validity, values }, this.rows);
   }
-}
-
-/**
- * Copies the runs of rows `mask` selects out of `values` (`width` entries per row) into a new
- * array of the same type: one native copy per run of consecutive rows.
- */
-function selectRuns(values, width, mask) {
-  const out = new values.constructor(mask.count() * width);
-  const { starts, ends } = mask.runs();
-  for (let k = 0, at = 0; k < starts.length; k++) {
-    const from = starts[k] * width, to = ends[k] * width;
-    out.set(values.subarray(from, to), at);
-    at += to - from;
-  }
-  return out;
-}
-
-// Bytes reused by every text selection of this instance (a component runs one call at a time):
-// the source bytes are copied in once, each run of rows is then one copyWithin into the
-// result's place after them, and the result is sliced out. A view object per run (subarray)
-// cost more than the copies themselves when runs are short, and fresh buffers per call made
-// the engine's heap grow.
-let scratch = new Uint8Array(0);
-
-function scratchBytes(size) {
-  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
-  return scratch;
 }
 
 export class Utf8Column extends BaseColumn {
@@ -139,6 +107,16 @@ export class Utf8Column extends BaseColumn {
     }
     this.offsets = offsets;
     this.data = data;
+  }
+
+  /** From the contract's utf8-values (offsets as bytes). */
+  static fromBytes({ offsets, data }, validity, rows) {
+    return new Utf8Column(typedView(offsets, Int32Array, "utf8 offsets"), data, validity, rows);
+  }
+
+  /** This column's values as the contract's utf8-values. */
+  #bytes() {
+    return { offsets: bytesOf(this.offsets), data: this.data };
   }
 
   /** Row `row` as text, null for NULL (decodes one value: use `values()` for a whole column). */
@@ -182,28 +160,11 @@ export class Utf8Column extends BaseColumn {
     return this.validity === undefined ? mask : mask.and(this.valid);
   }
 
-  /** A column of the rows `mask` selects (consecutive rows copied at once). */
+  /** A column of the rows `mask` selects. */
   select(mask) {
     this._check(mask);
-    const { starts, ends } = mask.runs();
-    const offsets = this.offsets, data = this.data;
-    let total = 0;
-    for (let k = 0; k < starts.length; k++) total += offsets[ends[k]] - offsets[starts[k]];
-    const outOffsets = new Int32Array(mask.count() + 1);
-    const at = data.length;
-    const buffer = scratchBytes(at + total);
-    buffer.set(data);
-    let j = 0;
-    total = 0;
-    for (let k = 0; k < starts.length; k++) {
-      const start = starts[k], end = ends[k], base = offsets[start];
-      buffer.copyWithin(at + total, base, offsets[end]);
-      const shift = total - base;
-      for (let row = start + 1; row <= end; row++) outOffsets[++j] = offsets[row] + shift;
-      total = outOffsets[j];
-    }
-    const out = buffer.slice(at, at + total);
-    return new Utf8Column(outOffsets, out, this._selectedValidity(mask), j);
+    const kept = filterUtf8(this.#bytes(), mask.bitmap());
+    return Utf8Column.fromBytes(kept, this._selectedValidity(mask), mask.count());
   }
 
   /** SQL coalesce(this, other): this row's value where it is not NULL, else other's. */
@@ -212,35 +173,13 @@ export class Utf8Column extends BaseColumn {
       throw new RangeError(`coalesce of columns of ${this.rows} and ${other.rows} rows`);
     }
     if (this.validity === undefined) return this;
-    // Runs of rows taken from the same column: per run one native copy of the bytes, per row
-    // one offset.
-    const { bounds, first } = this.valid.boundaries();
-    const n = this.rows;
-    const offsets = new Int32Array(n + 1);
-    const mine = this.offsets, theirs = other.offsets;
-    let total = 0;
-    for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
-      const from = pick === 1 ? mine : theirs;
-      const start = bounds[k], end = bounds[k + 1], shift = total - from[start];
-      for (let row = start + 1; row <= end; row++) offsets[row] = from[row] + shift;
-      total = offsets[end];
-    }
-    const mineBytes = this.data.length, at = mineBytes + other.data.length;
-    const buffer = scratchBytes(at + total);
-    buffer.set(this.data);
-    buffer.set(other.data, mineBytes);
-    for (let k = 0, pick = first; k + 1 < bounds.length; k++, pick ^= 1) {
-      const from = pick === 1 ? mine : theirs, base = pick === 1 ? 0 : mineBytes;
-      const start = bounds[k], end = bounds[k + 1];
-      buffer.copyWithin(at + offsets[start], base + from[start], base + from[end]);
-    }
-    const data = buffer.slice(at, at + total);
+    const chosen = chooseUtf8(this.validity, this.#bytes(), other.#bytes());
     const valid = this.valid.or(other.valid);
-    return new Utf8Column(offsets, data, valid.isAll() ? undefined : valid.toBitmap(), n);
+    return Utf8Column.fromBytes(chosen, valid.isAll() ? undefined : valid.toBitmap(), this.rows);
   }
 
   finish() {
-    return this._finish({ tag: "utf8", val: { offsets: this.offsets, data: this.data } });
+    return this._finish({ tag: "utf8", val: this.#bytes() });
   }
 }
 
@@ -277,13 +216,13 @@ export class Int64Column extends BaseColumn {
 
   select(mask) {
     this._check(mask);
-    const out = selectRuns(this.halves, 2, mask);
+    const kept = filterFixed64(bytesOf(this.bigints), mask.bitmap());
     return new this.constructor(
-      new BigInt64Array(out.buffer), this._selectedValidity(mask), out.length / 2);
+      typedView(kept, BigInt64Array, "filter-fixed64 result"), this._selectedValidity(mask), mask.count());
   }
 
   finish() {
-    return this._finish({ tag: this.tag(), val: this.bigints });
+    return this._finish({ tag: this.tag(), val: bytesOf(this.bigints) });
   }
 }
 
@@ -295,42 +234,9 @@ export class TimestampColumn extends Int64Column {
 
   /** An int64 column of whole seconds, floored (so 1969-12-31T23:59:59.5 is -1, not 0). */
   seconds() {
-    return new Int64Column(floorSeconds(this.bigints), this.validity, this.rows);
+    const seconds = floorDivide(bytesOf(this.bigints), MICROS_PER_SECOND);
+    return new Int64Column(typedView(seconds, BigInt64Array, "floor-divide result"), this.validity, this.rows);
   }
-}
-
-const MICROS_PER_SECOND = 1_000_000;
-// Microseconds within ±2^31 seconds (1901-2038) have a high half within ±0x7a120.
-const INT32_SECONDS_HIGH = Math.floor((2 ** 31 * MICROS_PER_SECOND) / TWO32);
-
-/** values[i] microseconds as whole seconds rounded toward -infinity, for every row (NULL slots
- * included). */
-function floorSeconds(values) {
-  const n = values.length;
-  const halves = new Int32Array(values.buffer, values.byteOffset, n * 2);
-  const out = new BigInt64Array(n);
-  const outHalves = new Int32Array(out.buffer);
-  const bigDivisor = BigInt(MICROS_PER_SECOND);
-  for (let j = 0; j < 2 * n; j += 2) {
-    const hi = halves[j + 1];
-    if (hi > -INT32_SECONDS_HIGH && hi < INT32_SECONDS_HIGH) {
-      // Exact: the double quotient is within 2^-22 of the true one, closer than the 10^-6
-      // any non-integer quotient keeps from an integer, so its floor is the true floor. The
-      // seconds fit in the low half; the high half is the sign (already 0 for seconds >= 0).
-      const exact = (hi * TWO32 + (halves[j] >>> 0)) / MICROS_PER_SECOND;
-      let q = exact | 0; // truncates toward zero (|exact| < 2^31): step down below zero
-      if (q > exact) q -= 1;
-      outHalves[j] = q;
-      if (q < 0) outHalves[j + 1] = -1;
-    } else {
-      // BigInt division truncates toward zero: step down when a negative value has a remainder.
-      const v = values[j >>> 1];
-      let big = v / bigDivisor;
-      if (v % bigDivisor !== 0n && v < 0n) big -= 1n;
-      out[j >>> 1] = big;
-    }
-  }
-  return out;
 }
 
 export class Float64Column extends BaseColumn {
@@ -351,12 +257,13 @@ export class Float64Column extends BaseColumn {
 
   select(mask) {
     this._check(mask);
-    const out = selectRuns(this.numbers, 1, mask);
-    return new Float64Column(out, this._selectedValidity(mask), out.length);
+    const kept = filterFixed64(bytesOf(this.numbers), mask.bitmap());
+    return new Float64Column(
+      typedView(kept, Float64Array, "filter-fixed64 result"), this._selectedValidity(mask), mask.count());
   }
 
   finish() {
-    return this._finish({ tag: "float64", val: this.numbers });
+    return this._finish({ tag: "float64", val: bytesOf(this.numbers) });
   }
 }
 
@@ -389,14 +296,8 @@ export class BoolColumn extends BaseColumn {
 
   select(mask) {
     this._check(mask);
-    const indices = mask.indices();
-    const set = Mask.fromBitmap(this.bits, this.rows).words;
-    const out = Mask.none(indices.length);
-    for (let j = 0; j < indices.length; j++) {
-      const row = indices[j];
-      if ((set[row >>> 5] >>> (row & 31)) & 1) out.words[j >>> 5] |= 1 << (j & 31);
-    }
-    return new BoolColumn(out.toBitmap(), this._selectedValidity(mask), indices.length);
+    const bits = filterBits(this.bits, this.rows, mask.bitmap());
+    return new BoolColumn(bits, this._selectedValidity(mask), mask.count());
   }
 
   finish() {

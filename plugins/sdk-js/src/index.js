@@ -11,4 +11,4 @@ export { column, dataset, entity, events, manifest, option, recommender, source 
 export { DropCounter, batch, batchOf, describeError, exportPlugin, output } from "./plugin.js";
 
 /** The WIT package this SDK bundles (wit/plugin.wit). */
-export const CONTRACT = "rechost:plugin@0.1.0";
+export const CONTRACT = "rechost:plugin@0.2.0";

@@ -13,14 +13,13 @@ function popcount(x) {
 export class Mask {
   /**
    * A mask is a value: its words are not changed once it is handed out, so what is derived from
-   * them (runs of rows) is computed once and reused by every column the mask selects from.
+   * them (its count) is computed once and reused by every column the mask selects from.
    * @param {Uint32Array} words bit i of words[i >> 5] is row i; bits past `rows` are 0
    */
   constructor(words, rows) {
     this.words = words;
     this.rows = rows;
-    this._bounds = undefined;
-    this._runs = undefined;
+    this._count = undefined;
   }
 
   static none(rows) {
@@ -99,58 +98,16 @@ export class Mask {
   }
 
   count() {
-    let n = 0;
-    for (const w of this.words) if (w) n += popcount(w);
-    return n;
+    if (this._count === undefined) {
+      let n = 0;
+      for (const w of this.words) if (w) n += popcount(w);
+      this._count = n;
+    }
+    return this._count;
   }
 
   isAll() {
     return this.count() === this.rows;
-  }
-
-  /**
-   * Runs of equal bits: run k covers rows bounds[k] up to bounds[k + 1] (the last bound is
-   * `rows`), and its bit is `first` for even k, the other bit for odd k. Found per run, not per
-   * row: the bits where a row differs from the row before it are visited with bit tricks.
-   */
-  boundaries() {
-    if (this._bounds !== undefined) return this._bounds;
-    const words = this.words, rows = this.rows;
-    // At most one run per row: filled in place (a typed array store costs less than a push).
-    const bounds = new Int32Array(rows + 1);
-    let count = 1; // bounds[0] = 0
-    const first = words.length > 0 ? words[0] & 1 : 0;
-    let previous = first; // bit of the row before the word (row -1: equal to row 0)
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i];
-      let changes = w ^ ((w << 1) | previous);
-      previous = w >>> 31;
-      while (changes !== 0) {
-        const low = changes & -changes;
-        const row = (i << 5) + 31 - Math.clz32(low);
-        if (row >= rows) break; // the zero bits past the end
-        bounds[count++] = row;
-        changes ^= low;
-      }
-    }
-    if (rows > 0) bounds[count++] = rows;
-    this._bounds = { bounds: bounds.slice(0, count), first };
-    return this._bounds;
-  }
-
-  /** The selected rows as runs of consecutive rows: starts[k] up to ends[k], ascending. */
-  runs() {
-    if (this._runs !== undefined) return this._runs;
-    const { bounds, first } = this.boundaries();
-    const k0 = first === 1 ? 0 : 1;
-    const runs = Math.max(0, (bounds.length - k0) >> 1);
-    const starts = new Int32Array(runs), ends = new Int32Array(runs);
-    for (let r = 0, k = k0; r < runs; r++, k += 2) {
-      starts[r] = bounds[k];
-      ends[r] = bounds[k + 1];
-    }
-    this._runs = { starts, ends };
-    return this._runs;
   }
 
   /** The selected rows, ascending. */
@@ -175,6 +132,11 @@ export class Mask {
 
   /** The bitmap bytes (ceil(rows / 8)), as the contract's validity and boolean buffers. */
   toBitmap() {
-    return new Uint8Array(this.words.buffer, 0, (this.rows + 7) >>> 3).slice();
+    return this.bitmap().slice();
+  }
+
+  /** The bitmap bytes as a view of the words (no copy): a kernel's `keep` argument. */
+  bitmap() {
+    return new Uint8Array(this.words.buffer, this.words.byteOffset, (this.rows + 7) >>> 3);
   }
 }

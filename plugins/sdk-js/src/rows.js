@@ -12,9 +12,9 @@ export function rowsOf(column) {
   const rows = ROWS.get(column);
   if (rows !== undefined) return rows;
   const { tag, val } = column.values;
-  if (tag === "utf8") return val.offsets.length - 1;
+  if (tag === "utf8") return val.offsets.byteLength / 4 - 1;
   if (tag === "boolean") {
     throw new Error("a boolean column not built by the SDK: use batchOf(rows, columns)");
   }
-  return val.length;
+  return val.byteLength / 8;
 }

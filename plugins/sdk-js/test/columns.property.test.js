@@ -1,4 +1,4 @@
-// Property tests: the column operations that work a run of rows at a time give what a plain
+// Property tests: the kernels and the column operations built on them give what a plain
 // row-by-row reading gives, on random columns and masks spanning several 32-row words.
 
 import assert from "node:assert/strict";
@@ -6,6 +6,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 
 import * as rp from "../src/index.js";
+import * as kernels from "../src/kernels/reference.js";
 
 /** Few short values, so runs of NULL, empty and equal values are common. */
 const text = fc.option(fc.constantFrom("", "a", "b", "é", "ab"), { nil: null });
@@ -34,7 +35,7 @@ test("coalesce and select equal a row-by-row reading", () => {
       const mask = rp.Mask.fromValues(keep);
       const picked = merged.select(mask);
       assert.deepEqual(picked.values(), expected.filter((_, i) => keep[i]));
-      // The mask's runs are computed once and reused for a second column.
+      // The same mask selects from a second column.
       assert.deepEqual(input.utf8("b").select(mask).values(), b.filter((_, i) => keep[i]));
       // What a plugin returns reads back the same.
       const back = new rp.Input({ rows: picked.rows, columns: [picked.finish()] }, ["p"]);
@@ -44,22 +45,72 @@ test("coalesce and select equal a row-by-row reading", () => {
   );
 });
 
-test("mask runs cover exactly the selected rows", () => {
+// The kernels the SDK calls (the host's inside a component, these under node), each against a
+// reading of its arguments one row at a time.
+
+const bitsOf = (flags) => rp.Mask.fromValues(flags).toBitmap();
+const stringsOf = (values) => utf8(values).values.val;
+const rowsOfStrings = ({ offsets, data }) => {
+  const ends = new Int32Array(offsets.slice().buffer);
+  return [...Array(ends.length - 1).keys()].map((i) => new TextDecoder().decode(data.subarray(ends[i], ends[i + 1])));
+};
+const int64s = fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 100 });
+
+test("reference kernels: filter and choose equal a row-by-row reading", () => {
   fc.assert(
-    fc.property(fc.array(fc.boolean(), { maxLength: 140 }), (keep) => {
-      const { starts, ends } = rp.Mask.fromValues(keep).runs();
-      const rows = [];
-      for (let k = 0; k < starts.length; k++) {
-        assert.ok(starts[k] < ends[k] && (k === 0 || ends[k - 1] < starts[k]));
-        for (let row = starts[k]; row < ends[k]; row++) rows.push(row);
-      }
-      assert.deepEqual(rows, keep.flatMap((kept, i) => (kept ? [i] : [])));
+    fc.property(columnsAndMask, int64s, ([a, b, keep], numbers) => {
+      const A = a.map((x) => x ?? ""), B = b.map((x) => x ?? "");
+      const kept = (values) => values.filter((_, i) => keep[i]);
+      assert.deepEqual(rowsOfStrings(kernels.filterUtf8(stringsOf(A), bitsOf(keep))), kept(A));
+      const pick = a.map((x) => x !== null);
+      const chosen = kernels.chooseUtf8(bitsOf(pick), stringsOf(A), stringsOf(B));
+      assert.deepEqual(rowsOfStrings(chosen), A.map((x, i) => (pick[i] ? x : B[i])));
+      const bits = kernels.filterBits(bitsOf(pick), a.length, bitsOf(keep));
+      assert.deepEqual(bits, bitsOf(kept(pick)));
+      const flags = numbers.map((n) => n % 3n === 0n);
+      const fixed = kernels.filterFixed64(new Uint8Array(BigInt64Array.from(numbers).buffer), bitsOf(flags));
+      assert.deepEqual([...new BigInt64Array(fixed.buffer)], numbers.filter((_, i) => flags[i]));
     }),
-    { numRuns: 500 },
+    { numRuns: 300 },
   );
 });
 
-// Around the fast path's limit (±2^31 seconds), and anywhere in the int64 range.
+test("select of every column type equals a row-by-row reading, validity included", () => {
+  const row = fc.record({
+    i: fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { nil: null }),
+    f: fc.option(fc.double({ noNaN: true }), { nil: null }),
+    b: fc.option(fc.boolean(), { nil: null }),
+    keep: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(row, { maxLength: 100 }), (rows) => {
+      const build = (Builder, key) => {
+        const builder = new Builder();
+        for (const r of rows) builder.push(r[key]);
+        return builder.finish();
+      };
+      const input = new rp.Input({
+        rows: rows.length,
+        columns: [build(rp.Int64Builder, "i"), build(rp.TimestampBuilder, "i"),
+          build(rp.Float64Builder, "f"), build(rp.BoolBuilder, "b")],
+      }, ["i", "t", "f", "b"]);
+      const mask = rp.Mask.fromValues(rows.map((r) => r.keep));
+      const kept = rows.filter((r) => r.keep);
+      const i = input.int64("i").select(mask);
+      assert.deepEqual([...Array(i.rows).keys()].map((k) => i.getBigInt(k)), kept.map((r) => r.i));
+      const t = input.timestamp("t").select(mask);
+      assert.ok(t instanceof rp.TimestampColumn);
+      assert.deepEqual([...Array(t.rows).keys()].map((k) => t.getBigInt(k)), kept.map((r) => r.i));
+      assert.deepEqual(input.float64("f").select(mask).values(), kept.map((r) => r.f));
+      assert.deepEqual(input.boolean("b").select(mask).values(), kept.map((r) => r.b));
+      // A selection without NULLs carries no validity bitmap.
+      assert.equal(input.boolean("b").select(input.boolean("b").valid).validity, undefined);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+// Around ±2^31 seconds, and anywhere in the int64 range.
 const LIMIT = 2n ** 31n * 1_000_000n;
 const micros = fc.oneof(
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
@@ -70,7 +121,8 @@ const micros = fc.oneof(
 );
 
 test("seconds() floors every int64 of microseconds", () => {
-  const floor = (m) => m / 1_000_000n - (m % 1_000_000n < 0n ? 1n : 0n);
+  // Floor as the Euclidean quotient: subtract the non-negative remainder, then divide exactly.
+  const floor = (m) => (m - (((m % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n;
   fc.assert(
     fc.property(fc.array(micros, { maxLength: 40 }), (values) => {
       const b = new rp.TimestampBuilder();

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import * as rp from "../src/index.js";
+import * as kernels from "../src/kernels/reference.js";
 
 /** A WIT utf8 column of `values` (null = NULL). */
 function utf8(values) {
@@ -72,9 +73,55 @@ test("builders: int64 and float64 with NULLs, constant strings, bad values named
   assert.deepEqual(new rp.Input(batchOf(f), ["f"]).float64(0).values(), [1.5, null]);
   const watch = rp.constantUtf8("Watch", 5);
   assert.deepEqual(new rp.Input(batchOf(watch), ["w"]).utf8(0).values(), Array(5).fill("Watch"));
-  assert.deepEqual(Array.from(rp.constantUtf8("", 2).values.val.offsets), [0, 0, 0]);
+  assert.deepEqual(Array.from(rp.constantUtf8("", 2).values.val.offsets), Array(12).fill(0));
   assert.throws(() => new rp.Int64Builder().push(1.5), /int64 output row 0: 1.5 is not a safe integer/);
   assert.throws(() => rp.batch(watch, i), /different lengths: 5, 3/);
+});
+
+test("buffers are bytes: unaligned ones are read through a copy, outputs are views", () => {
+  const ints = new rp.Int64Builder().push(-3).push(2 ** 40).push(7).finish();
+  const floats = new rp.Float64Builder().push(0.5).push(-2).push(1e300).finish();
+  const text = utf8(["ab", null, "é"]);
+  assert.ok(ints.values.val instanceof Uint8Array && text.values.val.offsets instanceof Uint8Array);
+  // Each buffer moved to an odd byte offset, as a host could hand it over.
+  const shifted = (bytes) => new Uint8Array([9, ...bytes]).subarray(1);
+  const input = new rp.Input({
+    rows: 3,
+    columns: [
+      { values: { tag: "int64", val: shifted(ints.values.val) } },
+      { values: { tag: "float64", val: shifted(floats.values.val) } },
+      { validity: text.validity, values: { tag: "utf8", val: {
+        offsets: shifted(text.values.val.offsets), data: shifted(text.values.val.data) } } },
+    ],
+  }, ["i", "f", "s"]);
+  assert.deepEqual(input.int64("i").values(), [-3, 2 ** 40, 7]);
+  assert.deepEqual(input.float64("f").values(), [0.5, -2, 1e300]);
+  assert.deepEqual(input.utf8("s").values(), ["ab", null, "é"]);
+  const odd = rp.Mask.fromValues([1, 0, 1]);
+  assert.deepEqual(input.utf8("s").select(odd).values(), ["ab", "é"]);
+  assert.deepEqual(input.int64("i").select(odd).values(), [-3, 7]);
+  const bad = { values: { tag: "int64", val: new Uint8Array(12) } };
+  assert.throws(() => new rp.Input({ rows: 1, columns: [bad] }).int64(0), /12 bytes, not a whole number of 8-byte/);
+});
+
+test("reference kernels refuse malformed arguments as the host does, naming them", () => {
+  const offsets = (...o) => new Uint8Array(Int32Array.from(o).buffer);
+  const data = new Uint8Array(3);
+  assert.throws(() => kernels.filterUtf8({ offsets: offsets(0, 2, 1), data }, new Uint8Array(1)),
+    /rechost kernel filter-utf8: values.offsets are negative or decreasing/);
+  assert.throws(() => kernels.filterUtf8({ offsets: offsets(0, 4), data }, new Uint8Array(1)),
+    /values.offsets reach byte 4 but the data has 3 bytes/);
+  assert.throws(() => kernels.filterUtf8({ offsets: new Uint8Array(0), data }, new Uint8Array(1)),
+    /values.offsets is empty/);
+  assert.throws(() => kernels.filterBits(new Uint8Array(1), 9, new Uint8Array(2)),
+    /filter-bits: bits has 1 bytes, 9 rows need 2/);
+  assert.throws(() => kernels.filterFixed64(new Uint8Array(7), new Uint8Array(1)), /filter-fixed64: values has 7 bytes/);
+  assert.throws(() => kernels.chooseUtf8(new Uint8Array(1), { offsets: offsets(0, 1), data },
+    { offsets: offsets(0), data }), /choose-utf8: first has 1 rows, second 0/);
+  assert.throws(() => kernels.floorDivide(new Uint8Array(8), 0n), /floor-divide: divisor is 0/);
+  // Offsets need not start at 0; results' do.
+  const picked = kernels.filterUtf8({ offsets: offsets(1, 2, 3), data: Uint8Array.from([7, 8, 9]) }, Uint8Array.of(2));
+  assert.deepEqual([Array.from(new Int32Array(picked.offsets.slice().buffer)), Array.from(picked.data)], [[0, 1], [9]]);
 });
 
 test("exportPlugin: errors become one-line results, column lookups name the columns", () => {
