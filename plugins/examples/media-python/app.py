@@ -1,8 +1,9 @@
 """Snowplow media player plays -> AWS Personalize VIDEO_ON_DEMAND interactions: the Python port
 of plugins/media (same manifest, byte-identical datasets).
 
-Every step works on whole columns (masks, selections copying runs of rows), never a Python loop
-per row: that is what keeps it within a small factor of the Rust plugin.
+Every step works on whole columns (masks; selections, coalesce and seconds done by the host's
+kernels), never a Python loop per row: that is what keeps it within a small factor of the Rust
+plugin.
 """
 
 import rechost_plugin as rp
