@@ -57,7 +57,10 @@ impl<'p> PluginInstance<'p> {
         }
     }
 
-    pub(super) fn new(plugin: &'p Plugin, (store, bindings): (Store<SandboxState>, Bindings)) -> Self {
+    pub(super) fn new(
+        plugin: &'p Plugin,
+        (store, bindings): (Store<SandboxState>, Bindings),
+    ) -> Self {
         Self {
             plugin,
             store,
@@ -110,7 +113,11 @@ impl<'p> PluginInstance<'p> {
     }
 
     fn plugin_name(&self) -> String {
-        format!("{} ({})", self.plugin.manifest.name, self.plugin.path.display())
+        format!(
+            "{} ({})",
+            self.plugin.manifest.name,
+            self.plugin.path.display()
+        )
     }
 
     /// Runs the transform on one batch of source rows and validates what comes back. A batch

@@ -75,10 +75,16 @@ impl kernels::Host for Kernels {
 fn strings(values: Utf8Values, what: &str) -> Result<BinaryArray, String> {
     let entries = values.offsets.len() / 4;
     if entries == 0 {
-        return Err(format!("{what}.offsets is empty: rows + 1 offsets are needed"));
+        return Err(format!(
+            "{what}.offsets is empty: rows + 1 offsets are needed"
+        ));
     }
-    let offsets = checked_offsets(Buffer::from_vec(values.offsets), entries - 1, values.data.len())
-        .map_err(|e| format!("{what}.{e}"))?;
+    let offsets = checked_offsets(
+        Buffer::from_vec(values.offsets),
+        entries - 1,
+        values.data.len(),
+    )
+    .map_err(|e| format!("{what}.{e}"))?;
     BinaryArray::try_new(offsets, Buffer::from_vec(values.data), None)
         .map_err(|e| format!("{what}: {e}"))
 }
@@ -117,8 +123,12 @@ pub fn filter_utf8(values: Utf8Values, keep: Vec<u8>) -> Result<Utf8Values, Kern
     let refuse = refused("filter-utf8");
     let values = strings(values, "values").map_err(&refuse)?;
     let keep = mask(keep, values.len(), "keep").map_err(&refuse)?;
-    let kept = filter(&values, &keep).map_err(arrow_failed).map_err(&refuse)?;
-    Ok(utf8_values(kept.as_any().downcast_ref().expect("filter keeps the type")))
+    let kept = filter(&values, &keep)
+        .map_err(arrow_failed)
+        .map_err(&refuse)?;
+    Ok(utf8_values(
+        kept.as_any().downcast_ref().expect("filter keeps the type"),
+    ))
 }
 
 pub fn filter_fixed64(values: Vec<u8>, keep: Vec<u8>) -> Result<Vec<u8>, KernelError> {
@@ -129,7 +139,9 @@ pub fn filter_fixed64(values: Vec<u8>, keep: Vec<u8>) -> Result<Vec<u8>, KernelE
         None,
     );
     let keep = mask(keep, rows, "keep").map_err(&refuse)?;
-    let kept = filter(&values, &keep).map_err(arrow_failed).map_err(&refuse)?;
+    let kept = filter(&values, &keep)
+        .map_err(arrow_failed)
+        .map_err(&refuse)?;
     let kept: &Int64Array = kept.as_any().downcast_ref().expect("filter keeps the type");
     Ok(kept.values().inner().as_slice().to_vec())
 }
@@ -139,7 +151,9 @@ pub fn filter_bits(bits: Vec<u8>, rows: u32, keep: Vec<u8>) -> Result<Vec<u8>, K
     let rows = rows as usize;
     let values = mask(bits, rows, "bits").map_err(&refuse)?;
     let keep = mask(keep, rows, "keep").map_err(&refuse)?;
-    let kept = filter(&values, &keep).map_err(arrow_failed).map_err(&refuse)?;
+    let kept = filter(&values, &keep)
+        .map_err(arrow_failed)
+        .map_err(&refuse)?;
     let kept: &BooleanArray = kept.as_any().downcast_ref().expect("filter keeps the type");
     Ok(packed(kept.values()))
 }
@@ -170,7 +184,9 @@ pub fn choose_utf8(
     let chosen = zip(&pick, &first, &second)
         .map_err(arrow_failed)
         .map_err(&refuse)?;
-    Ok(utf8_values(chosen.as_any().downcast_ref().expect("zip keeps the type")))
+    Ok(utf8_values(
+        chosen.as_any().downcast_ref().expect("zip keeps the type"),
+    ))
 }
 
 pub fn floor_divide(values: Vec<u8>, divisor: i64) -> Result<Vec<u8>, KernelError> {

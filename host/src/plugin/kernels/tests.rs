@@ -22,7 +22,10 @@ fn rows_of(values: &Utf8Values) -> Vec<Vec<u8>> {
         .collect();
     assert_eq!(offsets[0], 0, "returned offsets start at 0");
     assert_eq!(*offsets.last().unwrap(), values.data.len(), "no slack data");
-    offsets.windows(2).map(|w| values.data[w[0]..w[1]].to_vec()).collect()
+    offsets
+        .windows(2)
+        .map(|w| values.data[w[0]..w[1]].to_vec())
+        .collect()
 }
 
 fn bitmap(flags: &[bool]) -> Vec<u8> {
@@ -114,12 +117,18 @@ fn malformed_arguments_are_refused_with_kernel_and_argument_named() {
     let mut decreasing = three.clone();
     decreasing.offsets[4..8].copy_from_slice(&5i32.to_le_bytes());
     let e = message(filter_utf8(decreasing, vec![0xff]).unwrap_err());
-    assert!(e.contains("values.offsets are negative or decreasing"), "{e}");
+    assert!(
+        e.contains("values.offsets are negative or decreasing"),
+        "{e}"
+    );
 
     let mut past_the_data = three.clone();
     past_the_data.data.truncate(1);
     let e = message(choose_utf8(vec![0xff], three.clone(), past_the_data).unwrap_err());
-    assert!(e.contains("choose-utf8: second.offsets reach byte 3"), "{e}");
+    assert!(
+        e.contains("choose-utf8: second.offsets reach byte 3"),
+        "{e}"
+    );
 
     let ragged = Utf8Values {
         offsets: vec![0; 6],
@@ -135,7 +144,10 @@ fn malformed_arguments_are_refused_with_kernel_and_argument_named() {
     let e = message(filter_fixed64(vec![0; 12], vec![0xff]).unwrap_err());
     assert!(e.contains("filter-fixed64: values has 12 bytes"), "{e}");
     let e = message(filter_bits(vec![0xff], 9, vec![0xff, 0xff]).unwrap_err());
-    assert!(e.contains("filter-bits: bits has 1 bytes, 9 rows need 2"), "{e}");
+    assert!(
+        e.contains("filter-bits: bits has 1 bytes, 9 rows need 2"),
+        "{e}"
+    );
     let e = message(floor_divide(vec![0; 8], 0).unwrap_err());
     assert!(e.contains("floor-divide: divisor is 0"), "{e}");
 }

@@ -100,11 +100,21 @@ impl Guest for BytesContract {
             "ragged-offsets" => offsets.extend([0, 0]),
             other => return Err(format!("unknown mode {other}")),
         }
-        Ok(output(input.rows, Utf8Values { offsets, data }, ts.validity, seconds))
+        Ok(output(
+            input.rows,
+            Utf8Values { offsets, data },
+            ts.validity,
+            seconds,
+        ))
     }
 }
 
-fn output(rows: u32, ids: Utf8Values, validity: Option<Vec<u8>>, seconds: Vec<u8>) -> TransformOutput {
+fn output(
+    rows: u32,
+    ids: Utf8Values,
+    validity: Option<Vec<u8>>,
+    seconds: Vec<u8>,
+) -> TransformOutput {
     let id = Column {
         validity: None,
         values: Values::Utf8(ids),
