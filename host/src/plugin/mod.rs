@@ -181,6 +181,7 @@ fn new_instance(
     store.set_hostcall_fuel(limits.max_memory);
     store.set_epoch_deadline(deadline_ticks(limits.call_timeout));
     let bindings = pre.instantiate(&mut store)?;
+    store.data_mut().limiter.mark_initial();
     Ok((store, bindings))
 }
 

@@ -21,9 +21,10 @@ pub struct Limits {
     pub max_memory: usize,
     /// Bytes of stdout and of stderr kept for the log (the rest is counted, not stored).
     pub max_log: usize,
-    /// Linear memory past which an instance is replaced by a fresh one before its next call.
-    /// Memory never shrinks, and some guests' heaps grow with every batch (CPython's inside
-    /// componentize-py does): without this, a long run would end at `max_memory`.
+    /// Growth of linear memory past which an instance is replaced by a fresh one before its
+    /// next call (at most half of `max_memory`). Memory never shrinks, and some guests' heaps
+    /// grow with every batch (CPython's inside componentize-py does): without this, a long run
+    /// would end at `max_memory`.
     pub recycle_above: usize,
     /// How the caller's users change these limits, named when one is exceeded.
     pub names: LimitNames,
@@ -92,6 +93,7 @@ impl SandboxState {
                 max: limits.max_memory,
                 denied: false,
                 size: 0,
+                initial: 0,
             },
             stdout,
             stderr,
@@ -113,21 +115,35 @@ impl WasiView for SandboxState {
 pub struct MemoryLimiter {
     max: usize,
     pub denied: bool,
-    /// Bytes of linear memory the instance has grown to.
-    pub size: usize,
+    /// Bytes of linear memory the instance has, over all its memories.
+    size: usize,
+    /// `size` once instantiated: its memory image, which never counts as growth.
+    initial: usize,
+}
+
+impl MemoryLimiter {
+    /// Called once the instance exists: what it has from now on is growth.
+    pub fn mark_initial(&mut self) {
+        self.initial = self.size;
+    }
+
+    /// Bytes the instance's memory grew by since it was instantiated.
+    pub fn grown(&self) -> usize {
+        self.size - self.initial
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max;
         self.denied |= !allowed;
         if allowed {
-            self.size = self.size.max(desired);
+            self.size += desired.saturating_sub(current);
         }
         Ok(allowed)
     }
