@@ -8,6 +8,7 @@
 
 pub mod conformance;
 pub mod diff;
+pub mod heap;
 pub mod manifest;
 pub mod plugin;
 pub mod project;
