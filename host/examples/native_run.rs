@@ -25,8 +25,6 @@ fn main() -> anyhow::Result<()> {
             "usage: native_run native|io PLUGIN.wasm INPUT OUT START END WORKERS [BATCH_ROWS]"
         );
     };
-    // As the shipped binary does, so the two differ only in the transform.
-    rechost::heap::keep_freed_memory();
     let started = Instant::now();
     let plan = RunPlan {
         plugin: PathBuf::from(plugin),

@@ -8,7 +8,6 @@
 
 pub mod conformance;
 pub mod diff;
-pub mod heap;
 pub mod manifest;
 pub mod plugin;
 pub mod project;

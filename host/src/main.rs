@@ -7,7 +7,6 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    rechost::heap::keep_freed_memory();
     let args = <cli::Cli as clap::Parser>::parse();
     match cli::dispatch(args) {
         Ok(code) => code,
