@@ -171,13 +171,21 @@ def run_distribution(args, only, name, sample_flags):
     results = {mode: report(names.get(mode, mode), runs[mode], args.rows) for mode in modes}
     if "rechost" in results:
         wall = results["rechost"][0]
+
+        def spread(mode):
+            # Each round's own ratio (its runs ran back to back): how far the median can move.
+            ratios = [theirs[0] / ours[0] for ours, theirs in zip(runs["rechost"], runs[mode])]
+            return f"rounds {min(ratios):.2f}-{max(ratios):.2f}x"
+
         if "duckdb" in results:
-            print(f"rechost/duckdb throughput: {results['duckdb'][0] / wall:.2f}x (target >= 2x)")
+            print(f"rechost/duckdb throughput: {results['duckdb'][0] / wall:.2f}x "
+                  f"({spread('duckdb')}; target >= 2x)")
         if "native" in results:
             print(f"rechost/native throughput: {results['native'][0] / wall:.2f}x "
-                  f"(WASM overhead {wall / results['native'][0] - 1:+.0%}, target <= +15%)")
+                  f"(WASM overhead {wall / results['native'][0] - 1:+.0%}, {spread('native')}; "
+                  "target <= +15%)")
         if "io" in results:
-            print(f"rechost/io-floor throughput: {results['io'][0] / wall:.2f}x")
+            print(f"rechost/io-floor throughput: {results['io'][0] / wall:.2f}x ({spread('io')})")
     shutil.rmtree(data)
     return name, users, items, results
 
