@@ -14,9 +14,9 @@ use crate::terminal;
 use crate::transform::{DropCounts, Transform, TransformError, TransformResult};
 
 /// Instances are cheap; a trapped instance is never reused (the run stops), and one whose
-/// memory grew by [`super::Limits::recycle_above`] (or half its cap) is replaced before its
-/// next call. Batches go to whichever worker's instance is free, so a plugin can keep no
-/// state between calls anyway.
+/// memory grew past [`super::Limits::recycle_mark`] is replaced before its next call. Batches
+/// go to whichever worker's instance is free, so a plugin can keep no state between calls
+/// anyway.
 pub struct PluginInstance<'p> {
     plugin: &'p Plugin,
     store: Store<SandboxState>,
@@ -72,7 +72,7 @@ impl<'p> PluginInstance<'p> {
     /// past the recycle mark: a fresh instance starts again from the plugin's memory image.
     fn recycle_if_grown(&mut self, batch_index: u64) -> Result<(), TransformError> {
         let limits = &self.plugin.limits;
-        if self.store.data().limiter.grown() <= limits.recycle_above.min(limits.max_memory / 2) {
+        if self.store.data().limiter.grown() <= limits.recycle_mark() {
             return Ok(());
         }
         let state = SandboxState::sharing_logs(limits, self.store.data());

@@ -22,7 +22,7 @@ pub struct Limits {
     /// Bytes of stdout and of stderr kept for the log (the rest is counted, not stored).
     pub max_log: usize,
     /// Growth of linear memory past which an instance is replaced by a fresh one before its
-    /// next call (at most half of `max_memory`). Memory never shrinks, and some guests' heaps
+    /// next call (see [`Limits::recycle_mark`]). Memory never shrinks, and some guests' heaps
     /// grow with every batch (CPython's inside componentize-py does): without this, a long run
     /// would end at `max_memory`.
     pub recycle_above: usize,
@@ -36,6 +36,14 @@ pub struct Limits {
 pub struct LimitNames {
     pub timeout: &'static str,
     pub memory: &'static str,
+}
+
+impl Limits {
+    /// The growth that gets an instance replaced: `recycle_above`, but at most half the cap,
+    /// so a small `max_memory` is not reached first.
+    pub fn recycle_mark(&self) -> usize {
+        self.recycle_above.min(self.max_memory / 2)
+    }
 }
 
 impl Default for Limits {
