@@ -197,13 +197,13 @@ impl Plugin for Ecommerce {
     }
 }
 
-/// Appends `value` with every `separator` replaced by `|`, written piecewise (no allocation).
-/// A one-byte separator (the default `/`) is found with a byte search; building a substring
-/// searcher per row would cost more than the rest of the row.
+/// Appends `value` with every `separator` replaced by `|`, with no allocation. A one-byte
+/// separator (the default `/`) is replaced byte for byte in the copied value: searching for
+/// each occurrence cost more than the rest of the row on short categories.
 fn push_replaced(builder: &mut Utf8Builder, value: &str, separator: &str) {
     match separator.as_bytes() {
-        // One byte of UTF-8 is ASCII, so it is also that char.
-        [byte] => builder.push_parts(joined(value.split(*byte as char))),
+        // One byte of UTF-8 is ASCII.
+        [byte] => builder.push_ascii_replaced(value, *byte, b'|'),
         _ => builder.push_parts(joined(value.split(separator))),
     }
 }

@@ -14,35 +14,33 @@ struct ValidityBuilder {
 }
 
 impl ValidityBuilder {
-    /// Called for every value pushed: the usual case (no NULL so far, valid value) is one
-    /// test, inlined at each builder.
+    /// Called for every value pushed, so inlined at each builder: the usual case (no NULL so
+    /// far, valid value) is one test; once a NULL has appeared, a bit is set in place.
     #[inline(always)]
     fn push(&mut self, valid: bool) {
-        if valid && self.bits.is_none() {
-            self.len += 1;
-        } else {
-            self.push_tracked(valid);
-        }
-    }
-
-    fn push_tracked(&mut self, valid: bool) {
-        if !valid && self.bits.is_none() {
-            // First NULL: every earlier row was valid.
-            let mut bits = vec![0xffu8; self.len.div_ceil(8)];
-            if !self.len.is_multiple_of(8) {
-                bits[self.len / 8] = (1u8 << (self.len % 8)) - 1;
-            }
-            self.bits = Some(bits);
-        }
-        if let Some(bits) = &mut self.bits {
-            if self.len.is_multiple_of(8) {
-                bits.push(0);
-            }
-            if valid {
-                bits[self.len / 8] |= 1 << (self.len % 8);
+        match &mut self.bits {
+            None if valid => {}
+            None => self.start_bits(),
+            Some(bits) => {
+                if self.len.is_multiple_of(8) {
+                    bits.push(0);
+                }
+                bits[self.len / 8] |= u8::from(valid) << (self.len % 8);
             }
         }
         self.len += 1;
+    }
+
+    /// The first NULL, at row `len`: every earlier row was valid, this one is not.
+    #[cold]
+    fn start_bits(&mut self) {
+        let mut bits = vec![0xffu8; self.len.div_ceil(8)];
+        if !self.len.is_multiple_of(8) {
+            bits[self.len / 8] = (1u8 << (self.len % 8)) - 1;
+        } else {
+            bits.push(0);
+        }
+        self.bits = Some(bits);
     }
 
     fn finish(self) -> Option<Vec<u8>> {
@@ -89,6 +87,21 @@ impl Utf8Builder {
         for part in parts {
             self.data.extend_from_slice(part.as_bytes());
         }
+        self.validity.push(true);
+        self.offsets.push(self.data.len() as i32);
+    }
+
+    /// Appends `value` with every ASCII byte `from` turned into the ASCII byte `to`, in the
+    /// one pass that copies it (no search per occurrence). An ASCII byte in UTF-8 is only
+    /// ever that character, so the text stays valid. Panics unless both bytes are ASCII.
+    #[inline(always)]
+    pub fn push_ascii_replaced(&mut self, value: &str, from: u8, to: u8) {
+        assert!(from.is_ascii() && to.is_ascii(), "only ASCII bytes can be replaced");
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let replaced = value.bytes().map(|b| if b == from { to } else { b });
+        self.data.extend(replaced);
         self.validity.push(true);
         self.offsets.push(self.data.len() as i32);
     }
@@ -197,6 +210,21 @@ mod tests {
         let col = input.utf8(0).unwrap();
         let got: Vec<_> = (0..4).map(|i| col.get(i)).collect();
         assert_eq!(got, vec![Some("ab"), None, Some(""), Some("çd")]);
+    }
+
+    #[test]
+    fn ascii_replacement_touches_only_that_byte() {
+        let mut b = Utf8Builder::default();
+        b.push(Some("keep/"));
+        b.push_ascii_replaced("a/é/b//", b'/', b'|');
+        b.push_ascii_replaced("", b'/', b'|');
+        let batch = Batch {
+            rows: 3,
+            columns: vec![b.finish()],
+        };
+        let col = Input::new(&batch).utf8(0).unwrap();
+        let got: Vec<_> = (0..3).map(|i| col.get(i)).collect();
+        assert_eq!(got, vec![Some("keep/"), Some("a|é|b||"), Some("")]);
     }
 
     #[test]
