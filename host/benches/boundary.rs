@@ -76,7 +76,8 @@ fn boundary(c: &mut Criterion) {
             b.iter(|| {
                 for batch in batches {
                     let input = native::to_sdk(batch);
-                    let input = sdk::Input::new(&input);
+                    // SAFETY: Arrow text, as the host sends (see `native::to_sdk`).
+                    let input = unsafe { sdk::Input::from_host(&input) };
                     <ecommerce::Ecommerce as sdk::Plugin>::transform(&native_options, &input)
                         .unwrap();
                 }

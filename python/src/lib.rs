@@ -11,6 +11,7 @@
 //! ```
 
 use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
 use arrow_pyarrow::PyArrowType;
 use chrono::NaiveDate;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -210,6 +211,7 @@ impl Plugin {
         let origin = Path::new("input batch");
         let shaped = rechost::source::shape(origin, &manifest.source, input, first_row)
             .map_err(|e| e.to_string())?;
+        check_text(&shaped)?;
         let shaped = match window {
             Some(window) => window.apply(shaped, manifest.source.time_index).0,
             None => shaped,
@@ -234,6 +236,40 @@ impl Plugin {
             idle.push(instance.into_idle());
         }
         Ok(output.datasets)
+    }
+}
+
+/// Plugins rely on the host's text being valid UTF-8 cut at character boundaries (the Rust
+/// SDK does not check it again). Readers of files and warehouse results validate what they
+/// read; a batch handed over through the C Data Interface is taken as is, so it is checked here.
+fn check_text(batch: &RecordBatch) -> Result<(), String> {
+    let schema = batch.schema();
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if let Some(strings) = column.as_string_opt::<i32>() {
+            let offsets = strings.value_offsets();
+            checked_text(offsets, strings.value_data()).map_err(|e| {
+                format!("input batch: column {} is not valid text: {e}", field.name())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Only the bytes this (possibly sliced) array uses are read: Arrow's own full validation
+/// reads the whole buffer, which is every batch's worth for the slices of one table.
+fn checked_text(offsets: &[i32], data: &[u8]) -> Result<(), String> {
+    let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
+    let pairs = offsets.iter().zip(&offsets[1..]);
+    let decreasing = pairs.fold(false, |seen, (before, after)| seen | (after < before));
+    if first < 0 || decreasing || last as usize > data.len() {
+        return Err("its offsets are negative, decreasing or past its data".into());
+    }
+    let text = std::str::from_utf8(&data[first as usize..last as usize])
+        .map_err(|e| format!("{e} (not UTF-8)"))?;
+    let at = |offset: &i32| (offset - first) as usize;
+    match offsets.iter().position(|o| !text.is_char_boundary(at(o))) {
+        Some(index) => Err(format!("offset {index} cuts a UTF-8 character")),
+        None => Ok(()),
     }
 }
 

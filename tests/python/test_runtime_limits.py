@@ -62,3 +62,26 @@ def test_a_trapped_instance_is_never_reused(runtime, misbehave_wasm):
     assert "deliberate trap on the id `trap`" in str(error.value), str(error.value)
     (after,) = plugin.transform(events(20))
     assert after.equals(before)
+
+
+def test_text_that_is_not_utf8_is_refused_before_the_plugin_runs(runtime, misbehave_wasm):
+    """Plugins rely on the host's text being valid UTF-8: a batch built from raw buffers
+    (which pyarrow does not check) is refused with the column named."""
+    data = b"okay\xff\xfe"
+    offsets = pa.array([0, 4, 6], type=pa.int32()).buffers()[1]
+    bad = pa.Array.from_buffers(pa.string(), 2, [None, offsets, pa.py_buffer(data)])
+    ts = pa.array([1_709_287_200_000_000] * 2, type=pa.timestamp("us"))
+    plugin = runtime.Plugin(str(misbehave_wasm), options={"mode": "ok"})
+    with pytest.raises(RuntimeError) as error:
+        plugin.transform(pa.record_batch([bad, ts], names=["id", "ts"]))
+    message = str(error.value)
+    assert "column id is not valid text" in message and "utf-8" in message.lower(), message
+    # Cut inside a character: valid bytes, offsets off a boundary.
+    split = pa.Array.from_buffers(
+        pa.string(), 2,
+        [None, pa.array([0, 1, 2], type=pa.int32()).buffers()[1], pa.py_buffer("é".encode())],
+    )
+    with pytest.raises(RuntimeError, match="column id is not valid text"):
+        plugin.transform(pa.record_batch([split, ts], names=["id", "ts"]))
+    (out,) = plugin.transform(events(3))
+    assert out.num_rows == 3

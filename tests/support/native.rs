@@ -130,7 +130,9 @@ impl Transform for NativeInstance<'_> {
     ) -> Result<TransformResult, TransformError> {
         let options = sdk::Options::new(options.to_vec());
         let batch = to_sdk(input);
-        let input = sdk::Input::new(&batch);
+        // SAFETY: `to_sdk` copies Arrow string arrays, whose text is valid UTF-8 cut at
+        // character boundaries: the same promise the host makes to a plugin.
+        let input = unsafe { sdk::Input::from_host(&batch) };
         let output = <ecommerce::Ecommerce as sdk::Plugin>::transform(&options, &input).map_err(
             |message| TransformError::Reported {
                 plugin: "native ecommerce".into(),

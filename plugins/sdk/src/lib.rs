@@ -55,7 +55,9 @@ macro_rules! export_plugin {
                     input: $crate::Batch,
                 ) -> ::std::result::Result<$crate::TransformOutput, ::std::string::String> {
                     let options = $crate::Options::new(options);
-                    let input = $crate::Input::new(&input);
+                    // SAFETY: the host sends only valid UTF-8 text, cut at character
+                    // boundaries (the contract's `utf8-values`).
+                    let input = unsafe { $crate::Input::from_host(&input) };
                     <$plugin as $crate::Plugin>::transform(&options, &input)
                 }
             }
