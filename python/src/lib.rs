@@ -8,6 +8,7 @@
 //! interactions, users, items = plugin.transform(batch)          # pyarrow.RecordBatch each
 //! users = plugin.transform(batch, dataset="snowplow_recommendations_ecommerce_users")[0]
 //! tagged = plugin.transform_all(batch)    # every dataset in one batch, RECHOST_DATASET = 1, 2, 3
+//! parts = plugin.transform_all_batches(batch)  # the same rows, a batch per dataset, no copy
 //! ```
 
 use arrow_array::RecordBatch;
@@ -177,18 +178,40 @@ impl Plugin {
         let input = batch.0;
         let tagged = py.detach(|| {
             let datasets = self.run(&input, window, first_row)?;
-            self.layout.tag(&datasets).map_err(|e| {
-                format!(
-                    "plugin {}: tagging its datasets: {e}",
-                    self.plugin.manifest.name
-                )
-            })
+            self.layout.tag(&datasets).map_err(|e| self.tagging_error(e))
         });
         Ok(PyArrowType(tagged.map_err(PyRuntimeError::new_err)?))
+    }
+
+    /// `transform_all` without joining the datasets: one batch per dataset that has rows, in
+    /// the same tagged schema, holding the plugin's output as is. Cheaper for callers that
+    /// take several batches (Spark's `mapInArrow`): nothing is copied.
+    #[pyo3(signature = (batch, start_date = None, end_date = None, first_row = 1))]
+    fn transform_all_batches(
+        &self,
+        py: Python<'_>,
+        batch: PyArrowType<RecordBatch>,
+        start_date: Option<&str>,
+        end_date: Option<&str>,
+        first_row: u64,
+    ) -> PyResult<Vec<PyArrowType<RecordBatch>>> {
+        let window = window(start_date, end_date)?;
+        let input = batch.0;
+        let tagged = py.detach(|| {
+            let datasets = self.run(&input, window, first_row)?;
+            (self.layout.tag_each(&datasets)).map_err(|e| self.tagging_error(e))
+        });
+        let tagged = tagged.map_err(PyRuntimeError::new_err)?;
+        Ok(tagged.into_iter().map(PyArrowType).collect())
     }
 }
 
 impl Plugin {
+    fn tagging_error(&self, error: impl std::fmt::Display) -> String {
+        let name = &self.plugin.manifest.name;
+        format!("plugin {name}: tagging its datasets: {error}")
+    }
+
     fn dataset_index(&self, name: &str) -> PyResult<usize> {
         let datasets = &self.plugin.manifest.datasets;
         datasets.iter().position(|d| d.name == name).ok_or_else(|| {

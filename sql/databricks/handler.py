@@ -106,12 +106,13 @@ def _column(values, data_type):
 
 
 def _transform(plugin, batch, dataset, label, **window):
-    """`dataset`'s rows of `batch`; every dataset's, tagged, for `dataset=None`."""
+    """`dataset`'s rows of `batch` as a list of batches; every dataset's, tagged, for
+    `dataset=None`, as a batch per dataset (Spark takes any number of batches, so the
+    plugin's output goes back without being copied into one)."""
     try:
         if dataset is None:
-            return plugin.transform_all(batch, **window)
-        (out,) = plugin.transform(batch, dataset=dataset, **window)
-        return out
+            return plugin.transform_all_batches(batch, **window)
+        return plugin.transform(batch, dataset=dataset, **window)
     except (RuntimeError, ValueError) as error:
         which = "all datasets" if dataset is None else f"dataset {dataset}"
         raise type(error)(f"rechost plugin {label!r}, {which}: {error}") from error
@@ -173,10 +174,11 @@ class RechostDatabricksUdtf:
         rows, self._rows = self._rows, []
         columns = [_column(list(values), t) for values, t in zip(zip(*rows), self._types)]
         batch = pyarrow.RecordBatch.from_arrays(columns, names=self._names)
-        out = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
+        parts = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
         self._first_row += len(rows)
         # Rows as tuples in the returned columns' order, which is the UDTF's RETURNS order.
-        yield from zip(*(column.to_pylist() for column in out.columns))
+        for out in parts:
+            yield from zip(*(column.to_pylist() for column in out.columns))
 
 
 class RechostDatabricksArrowUdtf(RechostDatabricksUdtf):
@@ -185,9 +187,9 @@ class RechostDatabricksArrowUdtf(RechostDatabricksUdtf):
     RecordBatches, with no per-row Python. Register it with `spark_udtf(cls)`."""
 
     def eval(self, batch):
-        out = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
+        parts = _transform(self._plugin, batch, self._dataset, self.PLUGIN, first_row=self._first_row)
         self._first_row += batch.num_rows
-        yield out
+        yield from parts
 
     def terminate(self):
         return iter(())
@@ -218,7 +220,7 @@ def map_in_arrow(plugin_path, dataset=None, options=None, start_date=None, end_d
         plugin = load_plugin(plugin_path, options)
         first_row = 1
         for batch in batches:
-            yield _transform(
+            yield from _transform(
                 plugin, batch, dataset, plugin_path,
                 start_date=start_date, end_date=end_date, first_row=first_row,
             )

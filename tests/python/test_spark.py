@@ -56,6 +56,25 @@ def test_map_in_arrow_equals_host(spark, request, domain_name, datasets):
         assert_same(spark_rows(result), domain.expected(dataset), dataset)
 
 
+def test_map_in_arrow_all_datasets_equals_host(spark, ecommerce):
+    """Every dataset in one pass (a batch per dataset, tagged): split by the tag and reduced,
+    each dataset is exactly the host's."""
+    handler = load_handler("databricks")
+    source = spark.read.parquet(str(ecommerce.sample)).repartition(3)
+    f = handler.map_in_arrow(ecommerce.wasm, None, start_date=START, end_date=END)
+    schema = handler.spark_schema(str(ecommerce.wasm), None)
+    source.mapInArrow(f, schema).createOrReplaceTempView("tagged")
+    union = [name for name, _ in ecommerce.plugin.all_datasets_columns]
+    for tag, dataset in enumerate(ecommerce.plugin.datasets, start=1):
+        names = [name for name, _ in handler.returned_columns(ecommerce.plugin, dataset)]
+        assert set(names) <= set(union), f"{dataset}: a column was renamed in the union"
+        columns = ", ".join(f"`{name}`" for name in names)
+        spark.sql(f"SELECT {columns} FROM tagged WHERE RECHOST_DATASET = {tag}") \
+            .createOrReplaceTempView("transformed")
+        result = spark.sql(reduce_sql(ecommerce.plugin, dataset, "transformed"))
+        assert_same(spark_rows(result), ecommerce.expected(dataset), dataset)
+
+
 @pytest.mark.parametrize(
     "base, time_type",
     [("RechostDatabricksUdtf", "timestamp"), ("RechostDatabricksArrowUdtf", "timestamp_ntz")],

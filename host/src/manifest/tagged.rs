@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, new_null_array};
 use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
+use arrow_select::concat::concat_batches;
 
 use super::{ColumnSpec, Manifest};
 
@@ -62,34 +63,32 @@ impl TaggedLayout {
         Arc::new(Schema::new(fields.collect::<Vec<_>>()))
     }
 
-    /// One batch from one transform's outputs (one batch per dataset, in manifest order, each
-    /// in the dataset's returned schema): each dataset's rows in turn, NULL in the columns it
-    /// lacks.
-    pub fn tag(&self, datasets: &[RecordBatch]) -> Result<RecordBatch, ArrowError> {
+    /// One transform's outputs (one batch per dataset, in manifest order, each in the
+    /// dataset's returned schema) as batches of the tagged schema, one per dataset that has
+    /// rows: its own columns as they are (no copy), NULL in the columns it lacks. For callers
+    /// that take several batches (Spark's `mapInArrow`).
+    pub fn tag_each(&self, datasets: &[RecordBatch]) -> Result<Vec<RecordBatch>, ArrowError> {
         let schema = self.schema();
-        let total: usize = datasets.iter().map(RecordBatch::num_rows).sum();
-        if total == 0 {
-            return Ok(RecordBatch::new_empty(schema));
-        }
-        let mut tags = Vec::with_capacity(total);
-        for (index, batch) in datasets.iter().enumerate() {
-            tags.extend(std::iter::repeat_n(index as i64 + 1, batch.num_rows()));
-        }
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(tags))];
-        for (position, column) in self.columns.iter().enumerate() {
-            let parts: Vec<ArrayRef> = (datasets.iter().zip(&self.positions))
-                .filter(|(batch, _)| batch.num_rows() > 0)
-                .map(
-                    |(batch, mine)| match mine.iter().position(|&p| p == position) {
-                        Some(index) => batch.column(index).clone(),
-                        None => new_null_array(&column.data_type.arrow(), batch.num_rows()),
-                    },
-                )
-                .collect();
-            let parts: Vec<&dyn arrow_array::Array> = parts.iter().map(|a| a.as_ref()).collect();
-            arrays.push(arrow_select::concat::concat(&parts)?);
-        }
-        RecordBatch::try_new(schema, arrays)
+        let with_rows = (datasets.iter().zip(&self.positions).enumerate())
+            .filter(|(_, (batch, _))| batch.num_rows() > 0);
+        with_rows
+            .map(|(index, (batch, mine))| {
+                let rows = batch.num_rows();
+                let tag: ArrayRef = Arc::new(Int64Array::from_value(index as i64 + 1, rows));
+                let columns = self.columns.iter().enumerate().map(|(position, column)| {
+                    match mine.iter().position(|&p| p == position) {
+                        Some(own) => batch.column(own).clone(),
+                        None => new_null_array(&column.data_type.arrow(), rows),
+                    }
+                });
+                RecordBatch::try_new(schema.clone(), std::iter::once(tag).chain(columns).collect())
+            })
+            .collect()
+    }
+
+    /// [`TaggedLayout::tag_each`]'s batches as one: each dataset's rows in turn.
+    pub fn tag(&self, datasets: &[RecordBatch]) -> Result<RecordBatch, ArrowError> {
+        concat_batches(&self.schema(), &self.tag_each(datasets)?)
     }
 }
 

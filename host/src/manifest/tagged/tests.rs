@@ -97,7 +97,7 @@ fn tag_stacks_datasets_with_nulls_where_a_dataset_lacks_a_column() {
         vec![strings(&["i1", "i2"]), strings(&["u2", "u3"])],
     )
     .unwrap();
-    let tagged = layout.tag(&[a.clone(), b]).unwrap();
+    let tagged = layout.tag(&[a.clone(), b.clone()]).unwrap();
     assert_eq!(tagged.num_rows(), 3);
     let tags = tagged
         .column(0)
@@ -123,6 +123,14 @@ fn tag_stacks_datasets_with_nulls_where_a_dataset_lacks_a_column() {
         items.iter().collect::<Vec<_>>(),
         [None, Some("i1"), Some("i2")]
     );
+
+    // Unconcatenated: a batch per dataset, holding the plugin's own buffers.
+    let each = layout.tag_each(&[a.clone(), b.clone()]).unwrap();
+    let rows: Vec<_> = each.iter().map(RecordBatch::num_rows).collect();
+    assert_eq!(rows, [1, 2]);
+    assert_eq!(concat_batches(&layout.schema(), &each).unwrap(), tagged);
+    let data_of = |array: &ArrayRef| array.to_data().buffers()[1].as_ptr();
+    assert_eq!(data_of(each[1].column(2)), data_of(b.column(0)));
 
     let empty = RecordBatch::new_empty(manifest.datasets[1].returned_schema());
     let only_a = layout.tag(&[a, empty]).unwrap();
