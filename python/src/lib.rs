@@ -287,13 +287,23 @@ fn checked_text(offsets: &[i32], data: &[u8]) -> Result<(), String> {
     if first < 0 || decreasing || last as usize > data.len() {
         return Err("its offsets are negative, decreasing or past its data".into());
     }
-    let text = std::str::from_utf8(&data[first as usize..last as usize])
-        .map_err(|e| format!("{e} (not UTF-8)"))?;
-    let at = |offset: &i32| (offset - first) as usize;
-    match offsets.iter().position(|o| !text.is_char_boundary(at(o))) {
-        Some(index) => Err(format!("offset {index} cuts a UTF-8 character")),
-        None => Ok(()),
+    let text = &data[first as usize..last as usize];
+    // SIMD validation: std's from_utf8 cost a tenth of a warehouse handler's CPU here.
+    if simdutf8::basic::from_utf8(text).is_err() {
+        let error = std::str::from_utf8(text).expect_err("simdutf8 found an error");
+        return Err(format!("{error} (not UTF-8)"));
     }
+    // An offset inside a character points at a continuation byte (0b10xx_xxxx, below -0x40
+    // as i8); the end of the text is a boundary. One pass with no early exit: it is rare.
+    let inside = |offset: &i32| {
+        let byte = text.get((offset - first) as usize);
+        byte.is_some_and(|&b| (b as i8) < -0x40)
+    };
+    if !offsets.iter().fold(false, |seen, offset| seen | inside(offset)) {
+        return Ok(());
+    }
+    let index = offsets.iter().position(inside).unwrap_or_default();
+    Err(format!("offset {index} cuts a UTF-8 character"))
 }
 
 /// `[start_date, end_date]` from two `YYYY-MM-DD` texts, or no window when neither is given.
