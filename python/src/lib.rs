@@ -178,7 +178,9 @@ impl Plugin {
         let input = batch.0;
         let tagged = py.detach(|| {
             let datasets = self.run(&input, window, first_row)?;
-            self.layout.tag(&datasets).map_err(|e| self.tagging_error(e))
+            self.layout
+                .tag(&datasets)
+                .map_err(|e| self.tagging_error(e))
         });
         Ok(PyArrowType(tagged.map_err(PyRuntimeError::new_err)?))
     }
@@ -271,7 +273,10 @@ fn check_text(batch: &RecordBatch) -> Result<(), String> {
         if let Some(strings) = column.as_string_opt::<i32>() {
             let offsets = strings.value_offsets();
             checked_text(offsets, strings.value_data()).map_err(|e| {
-                format!("input batch: column {} is not valid text: {e}", field.name())
+                format!(
+                    "input batch: column {} is not valid text: {e}",
+                    field.name()
+                )
             })?;
         }
     }
@@ -299,7 +304,10 @@ fn checked_text(offsets: &[i32], data: &[u8]) -> Result<(), String> {
         let byte = text.get((offset - first) as usize);
         byte.is_some_and(|&b| (b as i8) < -0x40)
     };
-    if !offsets.iter().fold(false, |seen, offset| seen | inside(offset)) {
+    if !offsets
+        .iter()
+        .fold(false, |seen, offset| seen | inside(offset))
+    {
         return Ok(());
     }
     let index = offsets.iter().position(inside).unwrap_or_default();

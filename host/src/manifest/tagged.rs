@@ -75,13 +75,17 @@ impl TaggedLayout {
             .map(|(index, (batch, mine))| {
                 let rows = batch.num_rows();
                 let tag: ArrayRef = Arc::new(Int64Array::from_value(index as i64 + 1, rows));
-                let columns = self.columns.iter().enumerate().map(|(position, column)| {
-                    match mine.iter().position(|&p| p == position) {
-                        Some(own) => batch.column(own).clone(),
-                        None => new_null_array(&column.data_type.arrow(), rows),
-                    }
-                });
-                RecordBatch::try_new(schema.clone(), std::iter::once(tag).chain(columns).collect())
+                let columns =
+                    self.columns.iter().enumerate().map(|(position, column)| {
+                        match mine.iter().position(|&p| p == position) {
+                            Some(own) => batch.column(own).clone(),
+                            None => new_null_array(&column.data_type.arrow(), rows),
+                        }
+                    });
+                RecordBatch::try_new(
+                    schema.clone(),
+                    std::iter::once(tag).chain(columns).collect(),
+                )
             })
             .collect()
     }

@@ -96,7 +96,10 @@ impl Utf8Builder {
     /// ever that character, so the text stays valid. Panics unless both bytes are ASCII.
     #[inline(always)]
     pub fn push_ascii_replaced(&mut self, value: &str, from: u8, to: u8) {
-        assert!(from.is_ascii() && to.is_ascii(), "only ASCII bytes can be replaced");
+        assert!(
+            from.is_ascii() && to.is_ascii(),
+            "only ASCII bytes can be replaced"
+        );
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
