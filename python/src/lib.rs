@@ -175,14 +175,8 @@ impl Plugin {
         first_row: u64,
     ) -> PyResult<PyArrowType<RecordBatch>> {
         let window = window(start_date, end_date)?;
-        let input = batch.0;
-        let tagged = py.detach(|| {
-            let datasets = self.run(&input, window, first_row)?;
-            self.layout
-                .tag(&datasets)
-                .map_err(|e| self.tagging_error(e))
-        });
-        Ok(PyArrowType(tagged.map_err(PyRuntimeError::new_err)?))
+        let tagged = self.run_tagged(py, &batch.0, window, first_row, TaggedLayout::tag)?;
+        Ok(PyArrowType(tagged))
     }
 
     /// `transform_all` without joining the datasets: one batch per dataset that has rows, in
@@ -198,20 +192,29 @@ impl Plugin {
         first_row: u64,
     ) -> PyResult<Vec<PyArrowType<RecordBatch>>> {
         let window = window(start_date, end_date)?;
-        let input = batch.0;
-        let tagged = py.detach(|| {
-            let datasets = self.run(&input, window, first_row)?;
-            (self.layout.tag_each(&datasets)).map_err(|e| self.tagging_error(e))
-        });
-        let tagged = tagged.map_err(PyRuntimeError::new_err)?;
+        let tagged = self.run_tagged(py, &batch.0, window, first_row, TaggedLayout::tag_each)?;
         Ok(tagged.into_iter().map(PyArrowType).collect())
     }
 }
 
 impl Plugin {
-    fn tagging_error(&self, error: impl std::fmt::Display) -> String {
-        let name = &self.plugin.manifest.name;
-        format!("plugin {name}: tagging its datasets: {error}")
+    /// `run`, then its datasets tagged by `tag` (joined or not), all with the GIL released.
+    fn run_tagged<T: Send, E: std::fmt::Display>(
+        &self,
+        py: Python<'_>,
+        input: &RecordBatch,
+        window: Option<DateWindow>,
+        first_row: u64,
+        tag: impl FnOnce(&TaggedLayout, &[RecordBatch]) -> Result<T, E> + Send,
+    ) -> PyResult<T> {
+        let tagged = py.detach(|| {
+            let datasets = self.run(input, window, first_row)?;
+            tag(&self.layout, &datasets).map_err(|e| {
+                let name = &self.plugin.manifest.name;
+                format!("plugin {name}: tagging its datasets: {e}")
+            })
+        });
+        tagged.map_err(PyRuntimeError::new_err)
     }
 
     fn dataset_index(&self, name: &str) -> PyResult<usize> {
