@@ -143,7 +143,17 @@ impl Plugin for Ecommerce {
         let is_guest = input.boolean(ECOMMERCE_USER_IS_GUEST)?;
 
         let rows = input.rows();
-        let mut out = Outputs::with_capacity(rows);
+        // Each output text column holds input values (or shorter, for categories), so the
+        // input's bytes bound it: no regrowth, whatever the ids' length.
+        let mut out = Outputs::with_capacity(
+            rows,
+            TextBytes {
+                user: domain_userid.value_bytes() + ecommerce_user_id.value_bytes(),
+                item: product_id.value_bytes(),
+                category: product_category.value_bytes(),
+                event_id: event_id.value_bytes(),
+            },
+        );
         let mut dropped = DropCounter::default();
 
         for row in 0..rows {
@@ -230,19 +240,27 @@ struct Outputs {
     latest_event_id: Utf8Builder,
 }
 
+/// Upper bounds of the output text columns' bytes.
+struct TextBytes {
+    user: usize,
+    item: usize,
+    category: usize,
+    event_id: usize,
+}
+
 impl Outputs {
-    fn with_capacity(rows: usize) -> Self {
+    fn with_capacity(rows: usize, bytes: TextBytes) -> Self {
         Self {
             rows: 0,
-            user: Utf8Builder::with_capacity(rows, rows * 40),
-            item: Utf8Builder::with_capacity(rows, rows * 8),
+            user: Utf8Builder::with_capacity(rows, bytes.user),
+            item: Utf8Builder::with_capacity(rows, bytes.item),
             timestamp: Int64Builder::with_capacity(rows),
-            event_type: Utf8Builder::with_capacity(rows, rows * 4),
-            is_guest: Utf8Builder::with_capacity(rows, rows * 5),
+            event_type: Utf8Builder::with_capacity(rows, rows * "Purchase".len()),
+            is_guest: Utf8Builder::with_capacity(rows, rows * "false".len()),
             price: Float64Builder::with_capacity(rows),
-            category: Utf8Builder::with_capacity(rows, rows * 16),
+            category: Utf8Builder::with_capacity(rows, bytes.category),
             latest_tstamp: TimestampBuilder::with_capacity(rows),
-            latest_event_id: Utf8Builder::with_capacity(rows, rows * 36),
+            latest_event_id: Utf8Builder::with_capacity(rows, bytes.event_id),
         }
     }
 

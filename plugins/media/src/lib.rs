@@ -76,8 +76,10 @@ impl Plugin for Media {
 
         let rows = input.rows();
         let mut kept = 0;
-        let mut users = Utf8Builder::with_capacity(rows, rows * 36);
-        let mut items = Utf8Builder::with_capacity(rows, rows * 16);
+        // Output ids are input values: the input's bytes bound them, whatever their length.
+        let user_bytes = user_id.value_bytes() + user_identifier.value_bytes();
+        let mut users = Utf8Builder::with_capacity(rows, user_bytes);
+        let mut items = Utf8Builder::with_capacity(rows, media_identifier.value_bytes());
         let mut timestamps = Int64Builder::with_capacity(rows);
         let mut event_types = Utf8Builder::with_capacity(rows, rows * 5);
         let mut dropped = DropCounter::default();

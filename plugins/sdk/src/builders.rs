@@ -213,6 +213,7 @@ mod tests {
         let col = input.utf8(0).unwrap();
         let got: Vec<_> = (0..4).map(|i| col.get(i)).collect();
         assert_eq!(got, vec![Some("ab"), None, Some(""), Some("çd")]);
+        assert_eq!(col.value_bytes(), "abçd".len());
     }
 
     #[test]

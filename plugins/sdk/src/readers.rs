@@ -126,6 +126,14 @@ pub struct Utf8Column<'a> {
 }
 
 impl<'a> Utf8Column<'a> {
+    /// The bytes of text its rows span: room enough for a copy of any of its values, so an
+    /// output built from them can be sized once instead of growing.
+    pub fn value_bytes(&self) -> usize {
+        let first = self.offsets.first().copied().unwrap_or_default();
+        let last = self.offsets.last().copied().unwrap_or_default();
+        last.saturating_sub(first).max(0) as usize
+    }
+
     /// The value of `row`, `None` for NULL. A value whose offsets are out of range, or (in a
     /// batch the plugin built) not on a character boundary, reads as NULL rather than panicking.
     #[inline(always)]
