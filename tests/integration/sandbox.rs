@@ -146,6 +146,11 @@ fn invalid_utf8_is_rejected() {
 }
 
 #[test]
+fn text_cut_inside_a_character_is_rejected() {
+    assert_fails_cleanly("split-char", &[], &["column ID", "cuts a UTF-8 character"]);
+}
+
+#[test]
 fn wrong_column_type_is_rejected() {
     assert_fails_cleanly(
         "wrong-type",

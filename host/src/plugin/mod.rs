@@ -18,6 +18,7 @@ use wasmtime::component::Linker;
 
 use crate::manifest::Manifest;
 use crate::transform::{CacheOutcome, PluginInfo, Transform, TransformError, Transformer};
+pub use buffers::checked_text;
 use engine::{PluginEngine, deadline_ticks};
 pub use error::PluginError;
 pub use instance::{IdleInstance, PluginInstance};

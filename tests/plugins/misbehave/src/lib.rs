@@ -118,6 +118,17 @@ impl Plugin for Misbehave {
                     }),
                 }
             }
+            // Valid UTF-8 ("é" per row), but the first value ends inside its character.
+            "split-char" => {
+                let cut = |i: i32| if i == 1 && rows > 1 { 1 } else { 2 * i };
+                columns[0] = Column {
+                    validity: None,
+                    values: Values::Utf8(Utf8Values {
+                        offsets: (0..=rows as i32).map(cut).collect(),
+                        data: "é".repeat(rows).into_bytes(),
+                    }),
+                }
+            }
             "wrong-type" => columns.swap(0, 1),
             "short-column" => rows_out += 1,
             "null-in-required" => {
