@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod objects;
+
 use rechost::manifest::DataType;
 use rechost::manifest::tagged::{TAG_COLUMN, TaggedLayout};
-use rechost::plugin::{IdleInstance, LimitNames, Limits, LoadOptions};
+use rechost::plugin::{IdleInstance, LimitNames, Limits, LoadOptions, checked_text};
 use rechost::window::DateWindow;
 
 /// A loaded plugin. Calls run in sandboxed instances (own memory, deadline and memory cap)
@@ -275,6 +277,8 @@ fn check_text(batch: &RecordBatch) -> Result<(), String> {
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
         if let Some(strings) = column.as_string_opt::<i32>() {
             let offsets = strings.value_offsets();
+            // Only the bytes this (possibly sliced) array uses are read: Arrow's own full
+            // validation reads the whole buffer, every batch's worth for a table's slices.
             checked_text(offsets, strings.value_data()).map_err(|e| {
                 format!(
                     "input batch: column {} is not valid text: {e}",
@@ -284,37 +288,6 @@ fn check_text(batch: &RecordBatch) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Only the bytes this (possibly sliced) array uses are read: Arrow's own full validation
-/// reads the whole buffer, which is every batch's worth for the slices of one table.
-fn checked_text(offsets: &[i32], data: &[u8]) -> Result<(), String> {
-    let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
-    let pairs = offsets.iter().zip(&offsets[1..]);
-    let decreasing = pairs.fold(false, |seen, (before, after)| seen | (after < before));
-    if first < 0 || decreasing || last as usize > data.len() {
-        return Err("its offsets are negative, decreasing or past its data".into());
-    }
-    let text = &data[first as usize..last as usize];
-    // SIMD validation: std's from_utf8 cost a tenth of a warehouse handler's CPU here.
-    if simdutf8::basic::from_utf8(text).is_err() {
-        let error = std::str::from_utf8(text).expect_err("simdutf8 found an error");
-        return Err(format!("{error} (not UTF-8)"));
-    }
-    // An offset inside a character points at a continuation byte (0b10xx_xxxx, below -0x40
-    // as i8); the end of the text is a boundary. One pass with no early exit: it is rare.
-    let inside = |offset: &i32| {
-        let byte = text.get((offset - first) as usize);
-        byte.is_some_and(|&b| (b as i8) < -0x40)
-    };
-    if !offsets
-        .iter()
-        .fold(false, |seen, offset| seen | inside(offset))
-    {
-        return Ok(());
-    }
-    let index = offsets.iter().position(inside).unwrap_or_default();
-    Err(format!("offset {index} cuts a UTF-8 character"))
 }
 
 /// `[start_date, end_date]` from two `YYYY-MM-DD` texts, or no window when neither is given.
@@ -338,6 +311,8 @@ fn window(start_date: Option<&str>, end_date: Option<&str>) -> PyResult<Option<D
 #[pymodule]
 fn rechost_runtime(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Plugin>()?;
+    module.add_function(wrap_pyfunction!(objects::text_from_objects, module)?)?;
+    module.add_function(wrap_pyfunction!(objects::booleans_from_objects, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

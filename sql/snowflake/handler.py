@@ -79,6 +79,11 @@ _ARROW_TYPES = {
     "timestamp": pyarrow.timestamp("us"),
 }
 
+_FROM_OBJECTS = {
+    "utf8": rechost_runtime.text_from_objects,
+    "boolean": rechost_runtime.booleans_from_objects,
+}
+
 
 def _to_arrow(values, data_type):
     """One pandas column for the plugin; the runtime converts other compatible types itself."""
@@ -90,6 +95,12 @@ def _to_arrow(values, data_type):
         if values.dt.tz is not None:
             values = values.dt.tz_convert("UTC").dt.tz_localize(None)
         return pyarrow.array(values, type=pyarrow.timestamp("us"), from_pandas=True)
+    if values.dtype == object and data_type in _FROM_OBJECTS:
+        # Text and nullable booleans come as Python objects, which the runtime reads natively
+        # in half pyarrow's time. None: other kinds of values in it, which pyarrow converts.
+        array = _FROM_OBJECTS[data_type](values.to_numpy(dtype=object, copy=False))
+        if array is not None:
+            return array
     array = pyarrow.array(values, from_pandas=True)
     if array.type == pyarrow.null():
         # An empty or all-NULL object column carries no type; take the declared one.

@@ -102,3 +102,45 @@ def test_unknown_dataset_is_named(ecommerce):
     )
     with pytest.raises(ValueError, match="no dataset \"no_such_dataset\""):
         module.Handler().end_partition(snowflake_partitions(ecommerce)[0])
+
+
+# Snowflake passes text and nullable booleans as object columns; the runtime reads them natively.
+TEXTS = ["a", "", None, "café", float("nan"), "日本語 🚀", "x" * 300, None]
+FLAGS = [True, None, False, float("nan"), True]
+
+
+@pytest.mark.parametrize(
+    "values, convert",
+    [(TEXTS, "text_from_objects"), (FLAGS, "booleans_from_objects")],
+)
+def test_object_columns_read_natively_equal_pyarrow(runtime, values, convert):
+    objects = np.array(values * 3, dtype=object)
+    for view in (objects, objects[::2]):  # contiguous, and a strided view
+        native = getattr(runtime, convert)(view)
+        assert native is not None, f"{convert} fell back on {values}"
+        assert native.equals(pa.array(view, from_pandas=True)), native
+        assert native.null_count == sum(v is None or v != v for v in view)
+
+
+def test_object_columns_with_other_values_fall_back_to_pyarrow(runtime, ecommerce):
+    assert runtime.text_from_objects(np.array(["a", 7, None], dtype=object)) is None
+    assert runtime.text_from_objects(np.array(["a", True], dtype=object)) is None
+    assert runtime.booleans_from_objects(np.array([True, "yes"], dtype=object)) is None
+    # The handler then converts as before: pyarrow's own coercion, or its error named.
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", DATASET=ECOMMERCE[0], PLUGIN=str(ecommerce.wasm)
+    )
+    part = snowflake_partitions(ecommerce)[0].head(3).copy()
+    part[1] = pd.Series(["u1", 7, None], dtype=object)
+    with pytest.raises(ValueError, match=r"argument 2 \(domain_userid, utf8\) cannot be read"):
+        module.Handler().end_partition(part)
+
+
+def test_text_that_is_not_utf8_names_argument_and_row(ecommerce):
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", DATASET=ECOMMERCE[0], PLUGIN=str(ecommerce.wasm)
+    )
+    part = snowflake_partitions(ecommerce)[0].head(3).copy()
+    part[1] = pd.Series(["u1", "u2", "bad \udc80 surrogate"], dtype=object)
+    with pytest.raises(ValueError, match=r"argument 2 \(domain_userid, utf8\).*row 3: not valid"):
+        module.Handler().end_partition(part)
