@@ -136,10 +136,25 @@ def _pandas_type(arrow_type):
 
 
 def batch_to_dataframe(batch):
-    """The plugin's output as a vectorized UDTF returns it: a DataFrame whose columns Snowflake
-    maps to the RETURNS TABLE by position. Its Arrow-backed columns are pandas extension
-    arrays, which Snowflake's conversion back to Arrow takes without a copy."""
+    """The plugin's output (a batch, or a table of several) as a vectorized UDTF returns it:
+    a DataFrame whose columns Snowflake maps to the RETURNS TABLE by position. Its
+    Arrow-backed columns are pandas extension arrays (holding a table's chunks as they are),
+    which Snowflake's conversion back to Arrow takes without a copy."""
     return batch.to_pandas(types_mapper=_pandas_type, coerce_temporal_nanoseconds=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _all_datasets_schema(columns):
+    return pyarrow.schema([(name, _ARROW_TYPES[data_type]) for name, data_type in columns])
+
+
+def all_datasets_table(plugin, batch):
+    """Every dataset's rows of one transform, tagged: the plugin's own arrays as the chunks of
+    one table, not copied into one batch."""
+    parts = plugin.transform_all_batches(batch)
+    if parts:
+        return pyarrow.Table.from_batches(parts)
+    return _all_datasets_schema(tuple(plugin.all_datasets_columns)).empty_table()
 
 
 class RechostSnowflakeUdtf:
@@ -162,7 +177,7 @@ class RechostSnowflakeUdtf:
         batch = dataframe_to_batch(plugin, df)
         try:
             if self.ALL_DATASETS:
-                out = plugin.transform_all(batch)
+                out = all_datasets_table(plugin, batch)
             else:
                 (out,) = plugin.transform(batch, dataset=self.DATASET)
         except (RuntimeError, ValueError) as error:

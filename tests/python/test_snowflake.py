@@ -144,3 +144,17 @@ def test_text_that_is_not_utf8_names_argument_and_row(ecommerce):
     part[1] = pd.Series(["u1", "u2", "bad \udc80 surrogate"], dtype=object)
     with pytest.raises(ValueError, match=r"argument 2 \(domain_userid, utf8\).*row 3: not valid"):
         module.Handler().end_partition(part)
+
+
+def test_all_datasets_of_a_partition_with_no_output_rows_is_empty_with_its_columns(ecommerce):
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", ALL_DATASETS=True, PLUGIN=str(ecommerce.wasm)
+    )
+    part = snowflake_partitions(ecommerce)[0].head(50).copy()
+    part[7] = part[8] = False  # neither a view nor a transaction: no dataset keeps the row
+    output = module.Handler().end_partition(part)
+    assert len(output) == 0
+    assert list(output.columns) == [name for name, _ in ecommerce.plugin.all_datasets_columns]
+    full = module.Handler().end_partition(snowflake_partitions(ecommerce)[0])
+    assert len(full) > 0 and list(full.columns) == list(output.columns)
+    assert (full.dtypes == output.dtypes).all(), (full.dtypes, output.dtypes)

@@ -57,6 +57,10 @@ class CountingPlugin:
         self.rows += batch.num_rows
         return self.plugin.transform_all(batch, **kwargs)
 
+    def transform_all_batches(self, batch, **kwargs):
+        self.rows += batch.num_rows
+        return self.plugin.transform_all_batches(batch, **kwargs)
+
 
 def run_function(module, domain):
     """The UDTF over the window's rows, partitioned as the statement says: the concatenated
