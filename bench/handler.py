@@ -17,6 +17,11 @@ round's ratio to the ceiling is printed beside the median.
 
 Usage: python3 bench/handler.py [--rows N] [--batch-rows B] [--rounds K] [--reps R]
                                 [--warmup W] [--host] [--rechost PATH] [--plugin PATH]
+                                [--dist NAME]
+
+`--dist` shapes the data as `bench/e2e.py`'s distributions do (classic, short, long-users,
+many-items), or `long-ids`: 64-character users (12% of rows, none logged in), UUID items
+(10% of rows) with Zipf 1.1 popularity, 68% of rows interactions.
 
 Builds nothing: takes the plugin and rechost from $CARGO_TARGET_DIR (default target/), rechost
 from release/ when there, else debug/ (dependencies optimised in both)."""
@@ -48,6 +53,18 @@ CASES = [
     "Databricks mapInArrow, all datasets",
 ]
 TARGETS = (CEILING, "Snowflake end_partition, all datasets", "Databricks mapInArrow, all datasets")
+
+
+def shapes(rows):
+    """`rechost sample` flags per data shape: e2e.py's distributions, and long ids of both."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from e2e import distributions
+
+    share = lambda per_row: str(max(10, int(rows * per_row)))
+    long_ids = ["--users", share(0.12), "--user-ids", "hex64", "--logged-in", "0",
+                "--items", share(0.1), "--item-ids", "uuid", "--item-zipf", "1.1",
+                "--interactions", "68"]
+    return {**distributions(rows), "long-ids": long_ids}
 
 
 def default_rechost():
@@ -175,6 +192,7 @@ def main():
     parser.add_argument("--host", action="store_true", help="also time rechost run end to end")
     parser.add_argument("--rechost", default=None)
     parser.add_argument("--plugin", default=DEFAULT_PLUGIN)
+    parser.add_argument("--dist", default="classic", choices=sorted(shapes(1)))
     parser.add_argument("--case", help=argparse.SUPPRESS)  # a child process's case
     parser.add_argument("--source", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,11 +205,12 @@ def main():
     data = tempfile.mkdtemp(prefix="bench-handler-")
     source = os.path.join(data, "ecommerce.parquet")
     subprocess.run([rechost, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
-                    "--end-date", WINDOW[1], "--days", "10"], check=True, stdout=subprocess.DEVNULL)
+                    "--end-date", WINDOW[1], "--days", "10", *shapes(args.rows)[args.dist]],
+                   check=True, stdout=subprocess.DEVNULL)
     import rechost_runtime
 
-    print(f"{args.rows} rows, batches of {args.batch_rows}; {args.rounds} rounds of a process per "
-          f"case, each timing {args.reps} runs after {args.warmup} untimed ones")
+    print(f"{args.rows} rows ({args.dist}), batches of {args.batch_rows}; {args.rounds} rounds "
+          f"of a process per case, each timing {args.reps} runs after {args.warmup} untimed ones")
     print(f"plugin: {args.plugin}\nruntime: {rechost_runtime.__file__}")
     results = measure(args, args.rows, source)
     width = 48
