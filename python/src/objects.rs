@@ -8,7 +8,6 @@
 //! back to pyarrow's conversion, with its own coercions and errors.
 
 use arrow_array::builder::{ArrayBuilder, BooleanBuilder, StringBuilder};
-use arrow_array::{Array, ArrayRef};
 use arrow_pyarrow::ToPyArrow;
 use numpy::PyReadonlyArray1;
 use numpy::PyUntypedArrayMethods;
@@ -64,42 +63,47 @@ fn all_objects(
     Ok(true)
 }
 
-fn to_pyarrow(py: Python<'_>, array: ArrayRef) -> PyResult<Py<PyAny>> {
-    Ok(array.to_data().to_pyarrow(py)?.unbind())
+/// Appends every object's value to `builder` with `push` until it returns false; the array as
+/// pyarrow, or `None` when `push` stopped.
+fn from_objects<B: ArrayBuilder>(
+    objects: &PyReadonlyArray1<'_, Py<PyAny>>,
+    mut builder: B,
+    mut push: impl FnMut(&mut B, Value<'_, '_>) -> PyResult<bool>,
+) -> PyResult<Option<Py<PyAny>>> {
+    if !all_objects(objects, |object| push(&mut builder, value(object)))? {
+        return Ok(None);
+    }
+    let array = builder.finish().to_data();
+    Ok(Some(array.to_pyarrow(objects.py())?.unbind()))
 }
 
 /// An object column of `str` and missing values as a pyarrow `string` array; `None` when
 /// another kind of value is in it, or its text outgrows one array's 2 GiB.
 #[pyfunction]
 pub fn text_from_objects(objects: PyReadonlyArray1<'_, Py<PyAny>>) -> PyResult<Option<Py<PyAny>>> {
-    let mut texts = StringBuilder::with_capacity(objects.len(), 16 * objects.len());
+    let texts = StringBuilder::with_capacity(objects.len(), 16 * objects.len());
     let mut bytes = 0usize;
-    let known = all_objects(&objects, |object| {
-        Ok(match value(object) {
-            Value::Missing => {
-                texts.append_null();
-                true
+    from_objects(&objects, texts, |texts, value| match value {
+        Value::Missing => {
+            texts.append_null();
+            Ok(true)
+        }
+        Value::Text(text) => {
+            // UTF-8 as CPython keeps it: ASCII text is read in place, other text encoded
+            // once. A lone surrogate is not UTF-8 and fails here.
+            let text = text.to_str().map_err(|error| {
+                let row = texts.len() + 1;
+                PyValueError::new_err(format!("row {row}: not valid text: {error}"))
+            })?;
+            bytes += text.len();
+            if bytes > i32::MAX as usize {
+                return Ok(false); // past one array's offsets: left to pyarrow
             }
-            Value::Text(text) => {
-                // UTF-8 as CPython keeps it: ASCII text is read in place, other text encoded
-                // once. A lone surrogate is not UTF-8 and fails here.
-                let text = text.to_str().map_err(|error| {
-                    PyValueError::new_err(format!(
-                        "row {}: not valid text: {error}",
-                        texts.len() + 1
-                    ))
-                })?;
-                bytes += text.len();
-                texts.append_value(text);
-                bytes <= i32::MAX as usize
-            }
-            Value::Bool(_) | Value::Other => false,
-        })
-    })?;
-    let texts = texts.finish();
-    known
-        .then(|| to_pyarrow(objects.py(), std::sync::Arc::new(texts)))
-        .transpose()
+            texts.append_value(text);
+            Ok(true)
+        }
+        Value::Bool(_) | Value::Other => Ok(false),
+    })
 }
 
 /// An object column of `bool` and missing values as a pyarrow `bool` array; `None` when
@@ -108,21 +112,16 @@ pub fn text_from_objects(objects: PyReadonlyArray1<'_, Py<PyAny>>) -> PyResult<O
 pub fn booleans_from_objects(
     objects: PyReadonlyArray1<'_, Py<PyAny>>,
 ) -> PyResult<Option<Py<PyAny>>> {
-    let mut flags = BooleanBuilder::with_capacity(objects.len());
-    let known = all_objects(&objects, |object| {
-        Ok(match value(object) {
-            Value::Missing => {
-                flags.append_null();
-                true
-            }
-            Value::Bool(flag) => {
-                flags.append_value(flag);
-                true
-            }
-            Value::Text(_) | Value::Other => false,
-        })
-    })?;
-    known
-        .then(|| to_pyarrow(objects.py(), std::sync::Arc::new(flags.finish())))
-        .transpose()
+    let flags = BooleanBuilder::with_capacity(objects.len());
+    from_objects(&objects, flags, |flags, value| match value {
+        Value::Missing => {
+            flags.append_null();
+            Ok(true)
+        }
+        Value::Bool(flag) => {
+            flags.append_value(flag);
+            Ok(true)
+        }
+        Value::Text(_) | Value::Other => Ok(false),
+    })
 }
