@@ -62,8 +62,9 @@ impl Plugin for Domain {
 
         let rows = input.rows();
         let mut kept = 0;
-        let mut out_users = Utf8Builder::with_capacity(rows, rows * 36);
-        let mut out_items = Utf8Builder::with_capacity(rows, rows * 16);
+        // Output ids are input values: the input's bytes bound them, whatever their length.
+        let mut out_users = Utf8Builder::with_capacity(rows, users.value_bytes());
+        let mut out_items = Utf8Builder::with_capacity(rows, items.value_bytes());
         let mut out_times = Int64Builder::with_capacity(rows);
         let mut out_types = Utf8Builder::with_capacity(rows, rows * 5);
         let mut dropped = DropCounter::default();
