@@ -130,6 +130,10 @@ def test_object_columns_with_other_values_fall_back_to_pyarrow(runtime, ecommerc
     module = load_handler(
         "snowflake", "RechostSnowflakeUdtf", DATASET=ECOMMERCE[0], PLUGIN=str(ecommerce.wasm)
     )
+    # pandas.NA is missing too, for pyarrow.
+    with_na = pd.Series(["a", pd.NA, None], dtype=object)
+    assert runtime.text_from_objects(with_na.to_numpy()) is None
+    assert module._to_arrow(with_na, "utf8").equals(pa.array(["a", None, None]))
     part = snowflake_partitions(ecommerce)[0].head(3).copy()
     part[1] = pd.Series(["u1", 7, None], dtype=object)
     with pytest.raises(ValueError, match=r"argument 2 \(domain_userid, utf8\) cannot be read"):
