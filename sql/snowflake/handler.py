@@ -94,7 +94,10 @@ def _to_arrow(values, data_type):
             values = pandas.to_datetime(values)  # (parsing is slow: only when not datetimes)
         if values.dt.tz is not None:
             values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        return pyarrow.array(values, type=pyarrow.timestamp("us"), from_pandas=True)
+        # TIMESTAMP_NTZ(9) keeps nanoseconds: floored to microseconds, as the host's readers
+        # do (numpy floors, before 1970 too; pyarrow's safe cast would refuse the partition).
+        micros = values.to_numpy().astype("datetime64[us]")
+        return pyarrow.array(micros, type=pyarrow.timestamp("us"), from_pandas=True)
     if values.dtype == object and data_type in _FROM_OBJECTS:
         # Text and nullable booleans come as Python objects, which the runtime reads natively
         # in half pyarrow's time. None: other kinds of values in it, which pyarrow converts.

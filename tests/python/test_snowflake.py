@@ -162,3 +162,20 @@ def test_all_datasets_of_a_partition_with_no_output_rows_is_empty_with_its_colum
     full = module.Handler().end_partition(snowflake_partitions(ecommerce)[0])
     assert len(full) > 0 and list(full.columns) == list(output.columns)
     assert (full.dtypes == output.dtypes).all(), (full.dtypes, output.dtypes)
+
+
+def test_nanosecond_times_are_floored_to_microseconds(ecommerce):
+    """TIMESTAMP_NTZ(9) hands over nanoseconds; the plugin reads microseconds, floored as the
+    host's readers floor them (before 1970 too)."""
+    module = load_handler(
+        "snowflake", "RechostSnowflakeUdtf", ALL_DATASETS=True, PLUGIN=str(ecommerce.wasm)
+    )
+    part = snowflake_partitions(ecommerce)[0]
+    finer = part.copy()
+    finer[6] = finer[6] + pd.Timedelta(nanoseconds=789)
+    assert (finer[6] != part[6]).all()
+    expected = module.Handler().end_partition(part)
+    pd.testing.assert_frame_equal(module.Handler().end_partition(finer), expected)
+    before_1970 = pd.Series(pd.to_datetime([-1500, 1500, None], unit="ns"))
+    micros = module._to_arrow(before_1970, "timestamp").cast(pa.int64()).to_pylist()
+    assert micros == [-2, 1, None]
