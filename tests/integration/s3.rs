@@ -65,6 +65,25 @@ fn s3_output_is_byte_identical_to_local_output() {
 }
 
 #[test]
+fn a_run_aborts_uploads_left_open_under_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = sample_input(dir.path(), 2_000);
+    let checker = Checker::new(moto());
+    checker.leave_open_upload(&format!("stray/{INTERACTIONS_CSV}"));
+    checker.leave_open_upload("stray/somewhere/else.bin");
+    assert_eq!(checker.open_uploads("stray"), 2);
+    run_to(&url("stray"), &input, &moto().writer, &[]).assert_ok();
+    assert_eq!(checker.open_uploads("stray"), 0, "open uploads left behind");
+    assert!(
+        checker
+            .objects("stray")
+            .iter()
+            .any(|(key, _)| key == INTERACTIONS_CSV),
+        "the run's own upload of the same key completed"
+    );
+}
+
+#[test]
 fn large_objects_are_uploaded_in_several_parts() {
     let dir = tempfile::tempdir().unwrap();
     let input = sample_input(dir.path(), 400_000);

@@ -158,6 +158,28 @@ impl Checker {
         })
     }
 
+    /// Starts a multipart upload of `key` with one part and leaves it open, as a killed run
+    /// (or a `CreateMultipartUpload` whose answer was lost) leaves one.
+    pub fn leave_open_upload(&self, key: &str) {
+        self.runtime.block_on(async {
+            let created = (self.client.create_multipart_upload())
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+            (self.client.upload_part())
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(created.upload_id().unwrap())
+                .part_number(1)
+                .body(b"left behind".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        })
+    }
+
     /// Multipart uploads still open under `prefix/`.
     pub fn open_uploads(&self, prefix: &str) -> usize {
         self.runtime.block_on(async {

@@ -79,15 +79,11 @@ impl Shared {
     }
 }
 
-/// `s3://bucket/prefix` as an output root, locked for one run while it exists.
+/// `s3://bucket/prefix` as an output root, locked for one run while it or a handle of it
+/// exists.
 pub struct S3Dir {
     shared: Arc<Shared>,
-}
-
-impl Drop for S3Dir {
-    fn drop(&mut self) {
-        lock::release(&self.shared);
-    }
+    _lock: Arc<lock::RootLock>,
 }
 
 /// Splits `s3://bucket/some/prefix` into bucket and prefix (no trailing `/`).
@@ -158,8 +154,11 @@ impl S3Dir {
                 .send(),
         );
         probe.map_err(|e| shared.error("", e))?;
-        lock::acquire(&shared)?;
-        Ok(Self { shared })
+        let lock = Arc::new(lock::acquire(&shared)?);
+        Ok(Self {
+            shared,
+            _lock: lock,
+        })
     }
 
     /// Bytes sent so far (all objects), for progress display.
@@ -243,6 +242,7 @@ impl Destination for S3Dir {
     fn handle(&self) -> Arc<dyn Destination> {
         Arc::new(S3Dir {
             shared: self.shared.clone(),
+            _lock: self._lock.clone(),
         })
     }
 
@@ -377,7 +377,8 @@ impl Drop for S3Object {
         if let Some(upload_id) = self.upload_id.take() {
             // Not committed: remove the parts. The failure that got us here may be a flaky
             // endpoint, so the abort retries longer than ordinary requests; the error reported
-            // stays the original one.
+            // stays the original one. (An upload whose id never reached us is aborted with
+            // the output's lock, see `lock`.)
             let shared = &self.shared;
             let patient = aws_sdk_s3::config::retry::RetryConfig::standard()
                 .with_max_attempts(8)

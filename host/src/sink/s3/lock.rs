@@ -1,15 +1,32 @@
 //! One run at a time per S3 output prefix: a lock object created only if absent
-//! (`If-None-Match: *`, atomic in S3), naming its holder, deleted when the run ends. A run
-//! killed with SIGKILL cannot delete it: the next run then fails naming the holder and its age,
-//! and says how to remove it once no run is writing.
+//! (`If-None-Match: *`, atomic in S3), naming its holder, deleted when the run's last handle
+//! on the output is dropped. A run killed with SIGKILL cannot delete it: the next run then
+//! fails naming the holder and its age, and says how to remove it once no run is writing.
+//!
+//! Before the lock goes, every multipart upload still open under the prefix is aborted: while
+//! it is held, those can only be this run's (a `CreateMultipartUpload` whose answer was lost)
+//! or a killed run's, whose parts S3 would otherwise keep billing.
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use std::sync::Arc;
 
 use super::Shared;
 use crate::sink::{LOCK_FILE, SinkError};
 
-pub(super) fn acquire(shared: &Shared) -> Result<(), SinkError> {
+/// The held lock; dropping it aborts the prefix's open uploads and deletes the lock object.
+pub(super) struct RootLock {
+    shared: Arc<Shared>,
+}
+
+impl Drop for RootLock {
+    fn drop(&mut self) {
+        abort_open_uploads(&self.shared);
+        release(&self.shared);
+    }
+}
+
+pub(super) fn acquire(shared: &Arc<Shared>) -> Result<RootLock, SinkError> {
     let key = shared.key(LOCK_FILE);
     let holder = format!(
         "pid {} since {}",
@@ -25,7 +42,9 @@ pub(super) fn acquire(shared: &Shared) -> Result<(), SinkError> {
             .send(),
     );
     match put {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(RootLock {
+            shared: shared.clone(),
+        }),
         Err(error) if error.code() == Some("PreconditionFailed") => Err(SinkError::Locked {
             root: shared.url(""),
             holder: format!(
@@ -55,7 +74,24 @@ fn current_holder(shared: &Shared, key: &str) -> String {
         .unwrap_or_else(|_| "holder unknown".into())
 }
 
-pub(super) fn release(shared: &Shared) {
+fn abort_open_uploads(shared: &Shared) {
+    let prefix = shared.key("");
+    let listed = shared.runtime.block_on(
+        (shared.client.list_multipart_uploads())
+            .bucket(&shared.bucket)
+            .prefix(&prefix)
+            .send(),
+    );
+    for upload in listed.iter().flat_map(|listed| listed.uploads()) {
+        if let (Some(key), Some(upload_id)) = (upload.key(), upload.upload_id()) {
+            let request = shared.client.abort_multipart_upload();
+            let request = request.bucket(&shared.bucket).key(key).upload_id(upload_id);
+            let _ = shared.runtime.block_on(request.send());
+        }
+    }
+}
+
+fn release(shared: &Shared) {
     let key = shared.key(LOCK_FILE);
     let _ = shared.runtime.block_on(
         shared
