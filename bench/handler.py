@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 
+from e2e import distributions  # bench/ is the script's folder, first on sys.path
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 DEFAULT_PLUGIN = os.path.join(TARGET, "wasm32-wasip2", "release", "ecommerce.wasm")
@@ -57,9 +59,6 @@ TARGETS = (CEILING, "Snowflake end_partition, all datasets", "Databricks mapInAr
 
 def shapes(rows):
     """`rechost sample` flags per data shape: e2e.py's distributions, and long ids of both."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from e2e import distributions
-
     share = lambda per_row: str(max(10, int(rows * per_row)))
     long_ids = ["--users", share(0.12), "--user-ids", "hex64", "--logged-in", "0",
                 "--items", share(0.1), "--item-ids", "uuid", "--item-zipf", "1.1",

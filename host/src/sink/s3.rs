@@ -63,6 +63,15 @@ impl Shared {
         }
     }
 
+    /// For cleanup after a failure, which may be a flaky endpoint: retries longer than
+    /// ordinary requests.
+    fn patient(&self) -> aws_sdk_s3::config::Builder {
+        let retry = aws_sdk_s3::config::retry::RetryConfig::standard()
+            .with_max_attempts(8)
+            .with_max_backoff(Duration::from_secs(5));
+        aws_sdk_s3::config::Builder::new().retry_config(retry)
+    }
+
     fn url(&self, key: &str) -> String {
         format!("s3://{}/{}", self.bucket, self.key(key))
     }
@@ -375,14 +384,10 @@ impl StagedObject for S3Object {
 impl Drop for S3Object {
     fn drop(&mut self) {
         if let Some(upload_id) = self.upload_id.take() {
-            // Not committed: remove the parts. The failure that got us here may be a flaky
-            // endpoint, so the abort retries longer than ordinary requests; the error reported
-            // stays the original one. (An upload whose id never reached us is aborted with
-            // the output's lock, see `lock`.)
+            // Not committed: remove the parts (patiently; the error reported stays the
+            // original one). An upload whose id never reached us is aborted with the output's
+            // lock, see `lock`.
             let shared = &self.shared;
-            let patient = aws_sdk_s3::config::retry::RetryConfig::standard()
-                .with_max_attempts(8)
-                .with_max_backoff(Duration::from_secs(5));
             let _ = shared.runtime.block_on(
                 shared
                     .client
@@ -391,7 +396,7 @@ impl Drop for S3Object {
                     .key(shared.key(&self.key))
                     .upload_id(upload_id)
                     .customize()
-                    .config_override(aws_sdk_s3::config::Builder::new().retry_config(patient))
+                    .config_override(shared.patient())
                     .send(),
             );
         }

@@ -80,12 +80,15 @@ fn abort_open_uploads(shared: &Shared) {
         (shared.client.list_multipart_uploads())
             .bucket(&shared.bucket)
             .prefix(&prefix)
+            .customize()
+            .config_override(shared.patient())
             .send(),
     );
     for upload in listed.iter().flat_map(|listed| listed.uploads()) {
         if let (Some(key), Some(upload_id)) = (upload.key(), upload.upload_id()) {
             let request = shared.client.abort_multipart_upload();
             let request = request.bucket(&shared.bucket).key(key).upload_id(upload_id);
+            let request = request.customize().config_override(shared.patient());
             let _ = shared.runtime.block_on(request.send());
         }
     }
