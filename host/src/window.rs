@@ -51,7 +51,7 @@ impl DateWindow {
     }
 
     /// `[lo, hi)` in microseconds since the epoch.
-    fn micros_range(&self) -> (i64, i64) {
+    pub(crate) fn micros_range(&self) -> (i64, i64) {
         let micros = |date: NaiveDate| {
             date.and_hms_opt(0, 0, 0)
                 .expect("midnight exists")

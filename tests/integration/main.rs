@@ -35,6 +35,7 @@ mod plugin_checks;
 mod project;
 mod project_warehouse;
 mod readiness;
+mod row_groups;
 mod s3;
 mod sample_runs;
 mod sample_shape;

@@ -14,8 +14,12 @@ pub fn describe(s: &RunSummary) -> String {
         "{} {} ({}), window {} to {}",
         s.plugin.name, s.plugin.version, s.plugin.domain, s.window.start, s.window.end
     ));
+    let skipped = match s.rows_skipped {
+        0 => String::new(),
+        rows => format!(" ({rows} of them not read: their Parquet row groups lie outside it)"),
+    };
     line(format!(
-        "input      {}, {} rows read, {} outside the window, {} transformed",
+        "input      {}, {} rows read, {} outside the window{skipped}, {} transformed",
         s.source, s.rows_read, s.rows_outside_window, s.rows_transformed
     ));
     if s.dropped_rows.is_empty() {

@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::plugin::{LoadOptions, Plugin};
 use crate::reduce::{EntityReducer, SpillSettings};
 use crate::sink::{Destination, SinkError, StagedObject};
-use crate::source::OpenSource;
+use crate::source::{OpenSource, SkippedRows};
 use crate::transform::{DropCounts, TransformResult, Transformer};
 use crate::window::DateWindow;
 use datasets::{DatasetStates, FinishedDataset, Prepared, prepare};
@@ -94,6 +94,14 @@ struct Counts {
 }
 
 impl Counts {
+    /// Rows left unread for lying outside the window count as read and outside it, so the
+    /// summary and the empty-run message read as if every row had been.
+    fn add_skipped(&mut self, skipped: SkippedRows) {
+        self.rows_read += skipped.rows;
+        self.rows_outside_window += skipped.rows;
+        self.add_time_range(skipped.time_range);
+    }
+
     fn add_time_range(&mut self, range: Option<(i64, i64)>) {
         self.time_range = match (self.time_range, range) {
             (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
@@ -136,6 +144,7 @@ pub fn run_transform(
     let source_description = source.describe();
     let input_files = source.file_count();
     let rows_total = source.row_count_hint();
+    let skipped = source.skipped();
 
     let mut datasets = DatasetStates::new(manifest, &export, destination, plan)?;
     let mut counts = Counts::default();
@@ -162,7 +171,7 @@ pub fn run_transform(
             datasets.add(output.datasets)?;
         }
         progress(Progress {
-            rows_read: counts.rows_read,
+            rows_read: counts.rows_read + skipped.total().rows,
             rows_total,
         });
         Ok(())
@@ -172,6 +181,8 @@ pub fn run_transform(
     if plan.interrupted.load(Ordering::Relaxed) {
         return Err(RunError::Interrupted);
     }
+    let skipped = skipped.total();
+    counts.add_skipped(skipped);
 
     let (staged, readiness) = datasets.finish(destination, reducers)?;
     counts.check_not_empty(staged.iter().map(|d| d.staged.rows).sum(), plan)?;
@@ -195,6 +206,7 @@ pub fn run_transform(
         input_files,
         rows_read: counts.rows_read,
         rows_outside_window: counts.rows_outside_window,
+        rows_skipped: skipped.rows,
         rows_transformed: counts.rows_transformed,
         datasets,
         dropped_rows,

@@ -38,8 +38,13 @@ pub struct RunSummary {
     /// What was read: `N file(s)` or `snowflake:TABLE`.
     pub source: String,
     pub input_files: usize,
+    /// Rows of the input, whether read or skipped.
     pub rows_read: u64,
     pub rows_outside_window: u64,
+    /// Of those outside the window, rows never read: Parquet row groups whose time
+    /// statistics lie wholly outside it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_skipped: u64,
     pub rows_transformed: u64,
     pub datasets: Vec<DatasetSummary>,
     pub dropped_rows: BTreeMap<String, u64>,

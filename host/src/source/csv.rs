@@ -36,7 +36,7 @@ pub fn open(file: &Path, spec: &SourceSpec, batch_size: usize) -> Result<Batches
         batch_size,
     )?;
     let order = raw.order.clone();
-    Ok(normalized(file, spec, order, raw))
+    Ok(normalized(file, spec, order, raw, 1))
 }
 
 /// Batches of the projected columns as text (NULL for empty fields), decoded field by field.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::discovery::{FileKind, file_kind, resolve_input};
-use super::{Batches, OpenSource, Source, SourceError, csv, parquet};
+use super::{Batches, OpenSource, Skipped, Source, SourceError, csv, parquet};
 use crate::manifest::{Manifest, SourceSpec};
 use crate::window::DateWindow;
 
@@ -20,13 +20,15 @@ impl OpenSource for FileInput {
     fn open(
         &self,
         manifest: &Manifest,
-        _window: &DateWindow,
+        window: &DateWindow,
         batch_rows: usize,
     ) -> Result<Box<dyn Source>, SourceError> {
         let source = LocalSource {
             files: resolve_input(&self.input, self.exclude.as_deref())?,
             spec: manifest.source.clone(),
             batch_size: batch_rows.max(1),
+            window: Some(*window),
+            skipped: Skipped::default(),
         };
         Ok(Box::new(source))
     }
@@ -37,14 +39,20 @@ pub struct LocalSource {
     files: Vec<PathBuf>,
     spec: SourceSpec,
     batch_size: usize,
+    /// When set, Parquet row groups wholly outside it are not read.
+    window: Option<DateWindow>,
+    skipped: Skipped,
 }
 
 impl LocalSource {
+    /// Every row of the files (no window to leave row groups out by).
     pub fn open(input: &str, spec: &SourceSpec, batch_size: usize) -> Result<Self, SourceError> {
         Ok(Self {
             files: resolve_input(input, None)?,
             spec: spec.clone(),
             batch_size: batch_size.max(1),
+            window: None,
+            skipped: Skipped::default(),
         })
     }
 
@@ -69,10 +77,14 @@ impl LocalSource {
             files,
             spec,
             batch_size,
+            window,
+            skipped,
         } = self;
         Box::new(files.into_iter().flat_map(move |file| -> Batches {
             let opened = match file_kind(&file) {
-                Some(FileKind::Parquet) => parquet::open(&file, &spec, batch_size),
+                Some(FileKind::Parquet) => {
+                    parquet::open(&file, &spec, batch_size, window.as_ref(), &skipped)
+                }
                 Some(FileKind::Csv) => csv::open(&file, &spec, batch_size),
                 None => Err(SourceError::UnsupportedFile { file: file.clone() }),
             };
@@ -95,6 +107,10 @@ impl Source for LocalSource {
 
     fn row_count_hint(&self) -> Option<u64> {
         LocalSource::row_count_hint(self)
+    }
+
+    fn skipped(&self) -> Skipped {
+        self.skipped.clone()
     }
 
     fn into_batches(self: Box<Self>) -> Batches {

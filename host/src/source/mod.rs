@@ -10,11 +10,13 @@ mod normalize;
 mod parquet;
 #[cfg(test)]
 mod props;
+mod prune;
 mod rebatch;
 mod shape;
 
 use arrow_array::RecordBatch;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::manifest::Manifest;
 use crate::window::DateWindow;
@@ -117,5 +119,37 @@ pub trait Source: Send {
         None
     }
 
+    /// Where the rows the source leaves unread are counted; read it once the batches end.
+    fn skipped(&self) -> Skipped {
+        Skipped::default()
+    }
+
     fn into_batches(self: Box<Self>) -> Batches;
+}
+
+/// Rows a source left unread because they cannot be in the window (Parquet row groups whose
+/// time statistics lie outside it), shared by the source and the run reading its batches.
+#[derive(Debug, Clone, Default)]
+pub struct Skipped(Arc<Mutex<SkippedRows>>);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SkippedRows {
+    pub rows: u64,
+    /// Earliest and latest time of those rows (microseconds).
+    pub time_range: Option<(i64, i64)>,
+}
+
+impl Skipped {
+    fn add(&self, rows: u64, (lo, hi): (i64, i64)) {
+        let mut total = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        total.rows += rows;
+        total.time_range = Some(match total.time_range {
+            Some((l, h)) => (l.min(lo), h.max(hi)),
+            None => (lo, hi),
+        });
+    }
+
+    pub fn total(&self) -> SkippedRows {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }

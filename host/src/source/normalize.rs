@@ -3,10 +3,11 @@
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_cast::cast::{CastOptions, can_cast_types, cast_with_options};
-use arrow_schema::{DataType as Arrow, TimeUnit};
+use arrow_schema::{DataType as Arrow, Schema, TimeUnit};
 use std::path::Path;
 
 use super::SourceError;
+use super::shape::Projection;
 use crate::manifest::{ColumnSpec, DataType, SourceSpec};
 
 /// Whether a source column of type `from` may be read as `to`: lossless or conventional
@@ -32,6 +33,46 @@ fn accepted(from: &Arrow, to: DataType) -> bool {
     }
 }
 
+fn wrong_type(file: &Path, found: &Arrow, spec: &ColumnSpec) -> SourceError {
+    SourceError::WrongType {
+        file: file.into(),
+        column: spec.name.clone(),
+        found: found.to_string(),
+        expected: spec.data_type.name(),
+    }
+}
+
+/// The type `spec` declares for a column, as the cast from `from` targets it.
+fn cast_target(from: &Arrow, spec: &ColumnSpec) -> Arrow {
+    // Time-zone-aware timestamps are instants: keep the UTC value, drop the zone.
+    match (from, spec.data_type) {
+        (Arrow::Timestamp(_, Some(tz)), DataType::Timestamp) => {
+            Arrow::Timestamp(TimeUnit::Microsecond, Some(tz.clone()))
+        }
+        _ => spec.data_type.arrow(),
+    }
+}
+
+/// Checks a file's projected columns' types before any row is read: the same refusal
+/// [`column`] gives, for files whose rows are never read (all outside the window).
+pub(super) fn check_schema(
+    file: &Path,
+    schema: &Schema,
+    projection: &Projection,
+    spec: &SourceSpec,
+) -> Result<(), SourceError> {
+    for (column_spec, &position) in spec.columns.iter().zip(&projection.order) {
+        let found = schema.field(projection.columns[position]).data_type();
+        let castable = found == &column_spec.data_type.arrow()
+            || (accepted(found, column_spec.data_type)
+                && can_cast_types(found, &cast_target(found, column_spec)));
+        if !castable {
+            return Err(wrong_type(file, found, column_spec));
+        }
+    }
+    Ok(())
+}
+
 /// Converts one column to the type `spec` declares. `first_row` is the 1-based row number of
 /// the batch's first row in its file (for error messages).
 pub fn column(
@@ -44,22 +85,11 @@ pub fn column(
     if array.data_type() == &target {
         return Ok(array.clone());
     }
-    // Time-zone-aware timestamps are instants: keep the UTC value, drop the zone.
-    let target_for_cast = match (array.data_type(), spec.data_type) {
-        (Arrow::Timestamp(_, Some(tz)), DataType::Timestamp) => {
-            Arrow::Timestamp(TimeUnit::Microsecond, Some(tz.clone()))
-        }
-        _ => target.clone(),
-    };
+    let target_for_cast = cast_target(array.data_type(), spec);
     if !accepted(array.data_type(), spec.data_type)
         || !can_cast_types(array.data_type(), &target_for_cast)
     {
-        return Err(SourceError::WrongType {
-            file: file.into(),
-            column: spec.name.clone(),
-            found: array.data_type().to_string(),
-            expected: spec.data_type.name(),
-        });
+        return Err(wrong_type(file, array.data_type(), spec));
     }
     let options = CastOptions {
         safe: true,

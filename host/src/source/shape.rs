@@ -78,16 +78,18 @@ pub(super) fn project(
     Ok(Projection { columns, order })
 }
 
-/// A file's projected raw batches as manifest-shaped batches, counting rows for messages.
+/// A file's projected raw batches as manifest-shaped batches, counting rows for messages
+/// from `first_row` (1-based: where in the file the first batch starts).
 pub(super) fn normalized(
     file: &Path,
     spec: &SourceSpec,
     order: Vec<usize>,
     raw: impl Iterator<Item = Result<RecordBatch, SourceError>> + Send + 'static,
+    first_row: u64,
 ) -> Batches {
     let file = file.to_path_buf();
     let spec = spec.clone();
-    let mut next_row = 1u64;
+    let mut next_row = first_row;
     Box::new(raw.map(move |raw| {
         let raw = raw?;
         let first_row = next_row;
