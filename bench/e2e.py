@@ -14,7 +14,13 @@ Runs that for each key distribution of a matrix (`rechost sample` knobs, counts 
   short        few keys with short ids (rows/500 numeric users, 2k numeric items);
   long-users   many users with long ids (12% of rows distinct users, all 64-character hex ids,
                i.e. 600k at 5M rows; 3.5k items; 68% of rows interactions), like users' exports;
-  many-items   many items, skewed (rows/10 UUID items, Zipf 1.1 popularity).
+  many-items   many items, skewed (rows/10 UUID items, Zipf 1.1 popularity);
+  history      40 days of the default sample in time order, as warehouse exports are written
+               (sorted with DuckDB); the window takes the last 10, so a reader that skips what
+               lies outside the window gains.
+
+`--input FILE --window START,END` runs the same comparison on a Parquet export of your own
+instead of the matrix.
 
 Prints, per distribution, wall time, rows/s, CPU seconds and peak RSS of each mode, the ratios
 rechost/DuckDB (throughput) and rechost/native, and the distinct users and items rechost kept;
@@ -22,6 +28,7 @@ then a summary table. Repetitions are interleaved (each round runs every mode on
 machine's drift in speed shifts every mode alike instead of skewing the ratios. Usage:
   python3 bench/e2e.py [--rows N] [--reps R] [--threads T] [--dists a,b] [--batch-rows B]
                        [--only rechost,duckdb,native,io] [--no-build]
+                       [--input FILE --window START,END]
 
 Needs: `pip install -r bench/requirements.txt`; builds rechost and the example (release) itself."""
 
@@ -53,7 +60,32 @@ def distributions(rows):
         "long-users": ["--users", scaled(0.12, 10), "--user-ids", "hex64", "--logged-in", "0",
                        "--items", "3500", "--interactions", "68"],
         "many-items": ["--items", scaled(1 / 10, 12), "--item-ids", "uuid", "--item-zipf", "1.1"],
+        "history": ["--days", "40"],
     }
+
+
+# Distributions written in time order.
+TIME_ORDERED = {"history"}
+
+
+def write_sample(rechost, rows, path, name, flags):
+    """`rechost sample` of distribution `name` (`flags`) into `path`: 10 days ending with the
+    window unless the flags say otherwise, sorted by time for the time-ordered ones."""
+    days = [] if "--days" in flags else ["--days", "10"]
+    subprocess.run([rechost, "sample", "ecommerce", "--rows", str(rows), "--out", path,
+                    "--end-date", WINDOW[1], *days, *flags], check=True,
+                   stdout=subprocess.DEVNULL)
+    if name in TIME_ORDERED:
+        unsorted = path + ".unsorted.parquet"
+        os.replace(path, unsorted)
+        parquet_tool("sort-by-time", unsorted, path)
+        os.remove(unsorted)
+
+
+def parquet_tool(*args):
+    """bench/parquet_tool.py's output for `args`."""
+    command = [sys.executable, os.path.join(ROOT, "bench", "parquet_tool.py"), *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
 def count_rows(out, dataset):
@@ -96,8 +128,12 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--only", help="comma-separated subset of rechost,duckdb,native,io")
     parser.add_argument("--dists", help="comma-separated subset of classic,short,long-users,"
-                        "many-items (default: all)")
+                        "many-items,history (default: all)")
+    parser.add_argument("--input", help="a Parquet export to measure instead of the matrix")
+    parser.add_argument("--window", help="START,END dates for --input (YYYY-MM-DD)")
     args = parser.parse_args()
+    if bool(args.input) != bool(args.window):
+        sys.exit("--input and --window go together")
     only = set(args.only.split(",")) if args.only else {"rechost", "duckdb", "native", "io"}
 
     if not args.no_build:
@@ -116,6 +152,8 @@ def main():
     unknown = [d for d in chosen if d not in matrix]
     if unknown:
         sys.exit(f"unknown distribution(s) {unknown}; known: {', '.join(matrix)}")
+    if args.input:
+        matrix, chosen = {os.path.basename(args.input): None}, [os.path.basename(args.input)]
     print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}; repetitions "
           "interleaved (every mode once per round) so a machine that speeds up or slows down "
           "mid-run shifts all modes alike; load average at start "
@@ -131,36 +169,39 @@ def main():
 
 
 def run_distribution(args, only, name, sample_flags):
-    """Benchmarks one distribution; returns (name, distinct users, items, results)."""
+    """Benchmarks one distribution (`sample_flags` None: the --input file); returns (name,
+    distinct users, items, results)."""
     data = tempfile.mkdtemp(prefix="bench-data-")
-    source = os.path.join(data, "ecommerce.parquet")
-    subprocess.run(
-        [RECHOST, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
-         "--end-date", WINDOW[1], "--days", "10", *sample_flags],
-        check=True,
-    )
+    if sample_flags is None:
+        source, window = os.path.abspath(args.input), tuple(args.window.split(","))
+        rows = int(parquet_tool("rows", source))
+    else:
+        source, window, rows = os.path.join(data, "ecommerce.parquet"), WINDOW, args.rows
+        write_sample(RECHOST, rows, source, name, sample_flags)
     batch = ["--batch-rows", str(args.batch_rows)] if args.batch_rows else []
     # Warm the compile cache (and the page cache) so every repetition measures steady state.
     warm = tempfile.mkdtemp(prefix="bench-warm-")
     subprocess.run([RECHOST, "run", PLUGIN, "--input", source, "--out", warm, "--quiet",
-                    "--start-date", WINDOW[0], "--end-date", WINDOW[1]], check=True)
+                    "--start-date", window[0], "--end-date", window[1]], check=True)
     users, items = count_rows(warm, "users"), count_rows(warm, "items")
     shutil.rmtree(warm)
 
     modes = {
         "rechost": lambda out: [RECHOST, "run", PLUGIN, "--input", source, "--out", out, "--quiet",
-                                "--workers", str(args.threads), "--start-date", WINDOW[0],
-                                "--end-date", WINDOW[1], *batch],
+                                "--workers", str(args.threads), "--start-date", window[0],
+                                "--end-date", window[1], *batch],
         "duckdb": lambda out: [sys.executable, os.path.join(ROOT, "bench", "duckdb_seed.py"),
-                               source, out, WINDOW[0], WINDOW[1], str(args.threads)],
-        "native": lambda out: [NATIVE, "native", PLUGIN, source, out, WINDOW[0], WINDOW[1],
+                               source, out, window[0], window[1], str(args.threads)],
+        "native": lambda out: [NATIVE, "native", PLUGIN, source, out, window[0], window[1],
                                str(args.threads), *batch[1:]],
-        "io": lambda out: [NATIVE, "io", PLUGIN, source, out, WINDOW[0], WINDOW[1],
+        "io": lambda out: [NATIVE, "io", PLUGIN, source, out, window[0], window[1],
                            str(args.threads), *batch[1:]],
     }
     modes = {mode: command for mode, command in modes.items() if mode in only}
+    described = (f"{rows} rows of {source}, window {window[0]} to {window[1]}"
+                 if sample_flags is None else f"sample flags: {' '.join(sample_flags) or 'none'}")
     print(f"\n== {name}: {users} distinct users, {items} distinct items kept "
-          f"(sample flags: {' '.join(sample_flags) or 'none'})", flush=True)
+          f"({described})", flush=True)
     runs = {mode: [] for mode in modes}
     for _ in range(args.reps):
         for mode, command in modes.items():
@@ -168,7 +209,7 @@ def run_distribution(args, only, name, sample_flags):
             runs[mode].append(timed(command(out)))
             shutil.rmtree(out)
     names = {"io": "io-floor"}
-    results = {mode: report(names.get(mode, mode), runs[mode], args.rows) for mode in modes}
+    results = {mode: report(names.get(mode, mode), runs[mode], rows) for mode in modes}
     if "rechost" in results:
         wall = results["rechost"][0]
 
@@ -188,6 +229,7 @@ def run_distribution(args, only, name, sample_flags):
             print(f"rechost/io-floor throughput: {results['io'][0] / wall:.2f}x ({spread('io')})")
     shutil.rmtree(data)
     return name, users, items, results
+
 
 if __name__ == "__main__":
     main()

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 
-from e2e import distributions  # bench/ is the script's folder, first on sys.path
+from e2e import distributions, write_sample  # bench/ is the script's folder, first on sys.path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
@@ -203,9 +203,7 @@ def main():
 
     data = tempfile.mkdtemp(prefix="bench-handler-")
     source = os.path.join(data, "ecommerce.parquet")
-    subprocess.run([rechost, "sample", "ecommerce", "--rows", str(args.rows), "--out", source,
-                    "--end-date", WINDOW[1], "--days", "10", *shapes(args.rows)[args.dist]],
-                   check=True, stdout=subprocess.DEVNULL)
+    write_sample(rechost, args.rows, source, args.dist, shapes(args.rows)[args.dist])
     import rechost_runtime
 
     print(f"{args.rows} rows ({args.dist}), batches of {args.batch_rows}; {args.rounds} rounds "
