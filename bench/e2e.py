@@ -17,7 +17,11 @@ Runs that for each key distribution of a matrix (`rechost sample` knobs, counts 
   many-items   many items, skewed (rows/10 UUID items, Zipf 1.1 popularity);
   history      40 days of the default sample in time order, as warehouse exports are written
                (sorted with DuckDB); the window takes the last 10, so a reader that skips what
-               lies outside the window gains.
+               lies outside the window gains;
+  foreign      rows made by DuckDB, not by rechost (`bench/parquet_tool.py foreign`): a heavy
+               head of bot-like users, ~690k 64-character users, hashed login ids, SKU ids of
+               5-41 characters, non-ASCII and NULL categories, a third of the rows outside the
+               window, in time order.
 
 `--input FILE --window START,END` runs the same comparison on a Parquet export of your own
 instead of the matrix.
@@ -61,16 +65,22 @@ def distributions(rows):
                        "--items", "3500", "--interactions", "68"],
         "many-items": ["--items", scaled(1 / 10, 12), "--item-ids", "uuid", "--item-zipf", "1.1"],
         "history": ["--days", "40"],
+        "foreign": [],
     }
 
 
 # Distributions written in time order.
 TIME_ORDERED = {"history"}
+# Distributions made by DuckDB (bench/parquet_tool.py), not by `rechost sample`.
+MADE_BY_DUCKDB = {"foreign"}
 
 
 def write_sample(rechost, rows, path, name, flags):
     """`rechost sample` of distribution `name` (`flags`) into `path`: 10 days ending with the
     window unless the flags say otherwise, sorted by time for the time-ordered ones."""
+    if name in MADE_BY_DUCKDB:
+        parquet_tool(name, str(rows), path)
+        return
     days = [] if "--days" in flags else ["--days", "10"]
     subprocess.run([rechost, "sample", "ecommerce", "--rows", str(rows), "--out", path,
                     "--end-date", WINDOW[1], *days, *flags], check=True,
@@ -128,7 +138,7 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--only", help="comma-separated subset of rechost,duckdb,native,io")
     parser.add_argument("--dists", help="comma-separated subset of classic,short,long-users,"
-                        "many-items,history (default: all)")
+                        "many-items,history,foreign (default: all)")
     parser.add_argument("--input", help="a Parquet export to measure instead of the matrix")
     parser.add_argument("--window", help="START,END dates for --input (YYYY-MM-DD)")
     args = parser.parse_args()
@@ -198,8 +208,12 @@ def run_distribution(args, only, name, sample_flags):
                            str(args.threads), *batch[1:]],
     }
     modes = {mode: command for mode, command in modes.items() if mode in only}
-    described = (f"{rows} rows of {source}, window {window[0]} to {window[1]}"
-                 if sample_flags is None else f"sample flags: {' '.join(sample_flags) or 'none'}")
+    if sample_flags is None:
+        described = f"{rows} rows of {source}, window {window[0]} to {window[1]}"
+    elif name in MADE_BY_DUCKDB:
+        described = f"made by bench/parquet_tool.py {name}"
+    else:
+        described = f"sample flags: {' '.join(sample_flags) or 'none'}"
     print(f"\n== {name}: {users} distinct users, {items} distinct items kept "
           f"({described})", flush=True)
     runs = {mode: [] for mode in modes}
