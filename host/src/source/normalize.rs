@@ -3,11 +3,10 @@
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_cast::cast::{CastOptions, can_cast_types, cast_with_options};
-use arrow_schema::{DataType as Arrow, Schema, TimeUnit};
+use arrow_schema::{DataType as Arrow, TimeUnit};
 use std::path::Path;
 
 use super::SourceError;
-use super::shape::Projection;
 use crate::manifest::{ColumnSpec, DataType, SourceSpec};
 
 /// Whether a source column of type `from` may be read as `to`: lossless or conventional
@@ -53,24 +52,16 @@ fn cast_target(from: &Arrow, spec: &ColumnSpec) -> Arrow {
     }
 }
 
-/// Checks a file's projected columns' types before any row is read: the same refusal
-/// [`column`] gives, for files whose rows are never read (all outside the window).
-pub(super) fn check_schema(
-    file: &Path,
-    schema: &Schema,
-    projection: &Projection,
-    spec: &SourceSpec,
-) -> Result<(), SourceError> {
-    for (column_spec, &position) in spec.columns.iter().zip(&projection.order) {
-        let found = schema.field(projection.columns[position]).data_type();
-        let castable = found == &column_spec.data_type.arrow()
-            || (accepted(found, column_spec.data_type)
-                && can_cast_types(found, &cast_target(found, column_spec)));
-        if !castable {
-            return Err(wrong_type(file, found, column_spec));
-        }
+/// Whether a column of type `found` can be read as `spec` declares: the refusal [`column`]
+/// gives, checked from a file's schema before any row is read.
+pub(super) fn check_type(file: &Path, found: &Arrow, spec: &ColumnSpec) -> Result<(), SourceError> {
+    let castable = found == &spec.data_type.arrow()
+        || (accepted(found, spec.data_type) && can_cast_types(found, &cast_target(found, spec)));
+    if castable {
+        Ok(())
+    } else {
+        Err(wrong_type(file, found, spec))
     }
-    Ok(())
 }
 
 /// Converts one column to the type `spec` declares. `first_row` is the 1-based row number of

@@ -9,8 +9,8 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
-use super::shape::{normalized, project};
-use super::{Batches, Skipped, SourceError, normalize, prune};
+use super::shape::{check_types, normalized, project};
+use super::{Batches, Skipped, SourceError, prune};
 use crate::manifest::SourceSpec;
 use crate::window::DateWindow;
 
@@ -44,9 +44,7 @@ pub fn open(
     let metadata =
         ArrowReaderMetadata::load(&handle, Default::default()).map_err(|e| unreadable(file, e))?;
     let projection = project(file, metadata.schema(), spec)?;
-    // Types are checked here, not only per batch: a file whose row groups are all left out
-    // still gets its wrong column named.
-    normalize::check_schema(file, metadata.schema(), &projection, spec)?;
+    check_types(file, metadata.schema(), &projection, spec)?;
     let time_column = projection.columns[projection.order[spec.time_index]];
     let plan = prune::plan(&metadata, time_column, window, skipped);
     let mask = ProjectionMask::roots(metadata.parquet_schema(), projection.columns);

@@ -78,6 +78,21 @@ pub(super) fn project(
     Ok(Projection { columns, order })
 }
 
+/// Checks the types of a file's projected columns before any row is read: a file whose
+/// rows are never read (all outside the window) still gets its wrong column named.
+pub(super) fn check_types(
+    file: &Path,
+    schema: &Schema,
+    projection: &Projection,
+    spec: &SourceSpec,
+) -> Result<(), SourceError> {
+    for (column, &position) in spec.columns.iter().zip(&projection.order) {
+        let found = schema.field(projection.columns[position]).data_type();
+        normalize::check_type(file, found, column)?;
+    }
+    Ok(())
+}
+
 /// A file's projected raw batches as manifest-shaped batches, counting rows for messages
 /// from `first_row` (1-based: where in the file the first batch starts).
 pub(super) fn normalized(
