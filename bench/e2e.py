@@ -164,7 +164,8 @@ def main():
         sys.exit(f"unknown distribution(s) {unknown}; known: {', '.join(matrix)}")
     if args.input:
         matrix, chosen = {os.path.basename(args.input): None}, [os.path.basename(args.input)]
-    print(f"{args.rows} rows, {args.threads} threads, median of {args.reps}; repetitions "
+    rows = f"{args.input}" if args.input else f"{args.rows} rows"
+    print(f"{rows}, {args.threads} threads, median of {args.reps}; repetitions "
           "interleaved (every mode once per round) so a machine that speeds up or slows down "
           "mid-run shifts all modes alike; load average at start "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")

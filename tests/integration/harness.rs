@@ -207,6 +207,24 @@ pub fn run_ecommerce_locally(input: &Path, out: &Path) -> Run {
     run_locally(&guests().ecommerce, input, out, &SAMPLE_WINDOW)
 }
 
+/// `rechost run --json` of the ecommerce plugin over `input` into the local folder `out`,
+/// `window` its date flags.
+pub fn run_ecommerce_json(input: &Path, out: &Path, window: &[&str]) -> Run {
+    rechost(
+        [
+            "run",
+            &path_arg(&guests().ecommerce),
+            "--input",
+            &path_arg(input),
+            "--out",
+            &path_arg(out),
+            "--json",
+        ]
+        .into_iter()
+        .chain(window.iter().copied()),
+    )
+}
+
 /// `rechost run` of `plugin` over `input` into the local folder `out`, `window` its date flags.
 pub fn run_locally(plugin: &Path, input: &Path, out: &Path, window: &[&str]) -> Run {
     rechost(

@@ -60,19 +60,7 @@ fn write_groups(path: &Path, groups: &[RecordBatch]) {
 }
 
 fn run_json(input: &Path, out: &Path) -> Run {
-    rechost(
-        [
-            "run",
-            &path_arg(&guests().ecommerce),
-            "--input",
-            &path_arg(input),
-            "--out",
-            &path_arg(out),
-            "--json",
-        ]
-        .into_iter()
-        .chain(SAMPLE_WINDOW),
-    )
+    run_ecommerce_json(input, out, &SAMPLE_WINDOW)
 }
 
 fn datasets_csv(out: &Path) -> Vec<(String, Vec<u8>)> {

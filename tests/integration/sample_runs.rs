@@ -11,19 +11,7 @@ const USERS: &str = "snowplow_recommendations_ecommerce_users";
 const ITEMS: &str = "snowplow_recommendations_ecommerce_items";
 
 fn run_ecommerce(input: &std::path::Path, out: &std::path::Path, window: &[&str]) -> Run {
-    let run = rechost(
-        [
-            "run",
-            &path_arg(&guests().ecommerce),
-            "--input",
-            &path_arg(input),
-            "--out",
-            &path_arg(out),
-            "--json",
-        ]
-        .into_iter()
-        .chain(window.iter().copied()),
-    );
+    let run = run_ecommerce_json(input, out, window);
     run.assert_ok();
     run
 }

@@ -36,11 +36,10 @@ pub fn open(
     window: Option<&DateWindow>,
     skipped: &Skipped,
 ) -> Result<Batches, SourceError> {
-    let io_error = |source| SourceError::Io {
+    let handle = File::open(file).map_err(|source| SourceError::Io {
         file: file.into(),
         source,
-    };
-    let handle = File::open(file).map_err(io_error)?;
+    })?;
     let metadata =
         ArrowReaderMetadata::load(&handle, Default::default()).map_err(|e| unreadable(file, e))?;
     let projection = project(file, metadata.schema(), spec)?;
